@@ -1,0 +1,14 @@
+import type { Reporter } from '../cli/output.js';
+import { silentReporter } from '../cli/output.js';
+import { stateDirectory } from '../util/state-dir.js';
+
+/** What every library call needs: where state lives, where to report, and the clock. */
+export interface EngineContext {
+  home: string;
+  reporter: Reporter;
+  now: () => Date;
+}
+
+export function defaultContext(reporter: Reporter = silentReporter): EngineContext {
+  return { home: stateDirectory(), reporter, now: () => new Date() };
+}
