@@ -1,0 +1,486 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AzsError } from '../../ts/errors.js';
+import { LocalTarget } from '../../ts/storage/local.js';
+import { openStorageTarget } from '../../ts/storage/open.js';
+import { execaSmbSpawn, SmbClientTarget, type SmbSpawn } from '../../ts/storage/smbclient.js';
+import type { StorageTarget } from '../../ts/storage/target.js';
+import { parseBackupPath, type UncLocation } from '../../ts/storage/unc.js';
+import { startSamba, type SambaOptions, type SambaServer } from '../support/samba.js';
+
+const MiB = 1024 * 1024;
+// Azure Stack style names: spaces and ';' are what broke naive smbclient -c quoting.
+const LOCATION_DIR = 'AzsBackup;store 1';
+const BACKUP_DIR = 'MasterBackup/2024-01-01 00;00 backup';
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function expectAzsError(promise: Promise<unknown>, code: string, secret?: string): Promise<AzsError> {
+  const err = await promise.then(
+    () => {
+      throw new Error(`expected ${code}, but the operation succeeded`);
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AzsError);
+  const azs = err as AzsError;
+  expect(azs.code, azs.message).toBe(code);
+  expect(azs.remediation).toBeTruthy();
+  if (secret !== undefined) {
+    const everything = JSON.stringify(azs.toJSON()) + String(azs.stack);
+    expect(everything).not.toContain(secret);
+  }
+  return azs;
+}
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), 'azsb-storage-test-'));
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+function smbTarget(server: SambaServer, sub: string = LOCATION_DIR, overrides: { password?: string; spawn?: SmbSpawn; share?: string } = {}): StorageTarget {
+  const parsed = parseBackupPath(`${server.uncPath}\\${sub}`) as UncLocation;
+  return new SmbClientTarget(
+    { ...parsed, share: overrides.share ?? parsed.share },
+    {
+      userName: server.userName,
+      password: overrides.password ?? server.password,
+      env: { ...process.env, ...server.env },
+      ...(overrides.spawn === undefined ? {} : { spawn: overrides.spawn }),
+    },
+  );
+}
+
+/** The round trip every server variant must pass. */
+async function roundTrip(server: SambaServer): Promise<void> {
+  const root = openStorageTarget({ path: server.uncPath, userName: server.userName, password: server.password, env: { ...process.env, ...server.env } });
+  await root.ensureDirectory(LOCATION_DIR);
+  const target = smbTarget(server);
+  await target.ensureDirectory(BACKUP_DIR);
+  const data = randomBytes(3 * MiB + 12345);
+  const local = path.join(scratch, `upload-${randomBytes(4).toString('hex')}.bin`);
+  await writeFile(local, data);
+  const rel = `${BACKUP_DIR}/KeyVault;0 vol.000.azsb`;
+  await target.upload(local, rel);
+  expect(sha256(await readAll(await target.openRead(rel)))).toBe(sha256(data));
+  // Also byte-identical as smbd stored it on disk.
+  const onDisk = await readFile(path.join(server.shareDir, LOCATION_DIR, ...BACKUP_DIR.split('/'), 'KeyVault;0 vol.000.azsb'));
+  expect(sha256(onDisk)).toBe(sha256(data));
+  await target.removeDirectory('MasterBackup');
+  expect(await target.list('')).toEqual([]);
+}
+
+describe('SmbClientTarget against a real smbd', () => {
+  let server: SambaServer;
+  let target: StorageTarget;
+
+  beforeAll(async () => {
+    server = await startSamba();
+    const root = openStorageTarget({ path: server.uncPath, userName: server.userName, password: server.password, env: { ...process.env, ...server.env } });
+    await root.ensureDirectory(LOCATION_DIR);
+    target = smbTarget(server);
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  it('describes itself by UNC path only', () => {
+    expect(target.description).toBe(`${server.uncPath}\\${LOCATION_DIR}`);
+    expect(target.description).not.toContain(server.password);
+  });
+
+  it('uploads and downloads byte-identical files with spaces and ; in the names', async () => {
+    await target.ensureDirectory(BACKUP_DIR);
+    await target.ensureDirectory(BACKUP_DIR); // idempotent
+    await target.ensureDirectory(BACKUP_DIR.toUpperCase()); // SMB names are case-insensitive
+    const data = randomBytes(4 * MiB + 7);
+    const local = path.join(scratch, 'vol 1;a.bin');
+    await writeFile(local, data);
+    const rel = `${BACKUP_DIR}/NRP;1 volume.000.azsb`;
+    await target.upload(local, rel);
+    const back = await readAll(await target.openRead(rel));
+    expect(back.length).toBe(data.length);
+    expect(sha256(back)).toBe(sha256(data));
+    expect(sha256(await target.readFile(rel))).toBe(sha256(data));
+
+    // Upload replaces an existing file.
+    const smaller = randomBytes(1000);
+    await writeFile(local, smaller);
+    await target.upload(local, rel);
+    expect((await target.readFile(rel)).equals(smaller)).toBe(true);
+    // No temporary files left behind.
+    expect((await target.list(BACKUP_DIR)).map((e) => e.name)).toEqual(['NRP;1 volume.000.azsb']);
+  });
+
+  it('reads an empty file', async () => {
+    await target.writeFile('empty.json', Buffer.alloc(0));
+    expect((await target.readFile('empty.json')).length).toBe(0);
+  });
+
+  it('lists names, sizes, kinds and modification times', async () => {
+    await target.ensureDirectory('listing/sub dir;x');
+    await target.writeFile('listing/a file;1.json', Buffer.from('{"a":1}'));
+    await target.writeFile('listing/ünïcödé name.txt', Buffer.from('x'.repeat(123)));
+    const longName = `${'long name with spaces '.repeat(4)}end.bin`;
+    await target.writeFile(`listing/${longName}`, Buffer.alloc(5));
+    const entries = await target.list('listing');
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    expect([...byName.keys()].sort()).toEqual(['a file;1.json', longName, 'sub dir;x', 'ünïcödé name.txt'].sort());
+    expect(byName.get('a file;1.json')).toMatchObject({ isDirectory: false, size: 7 });
+    expect(byName.get('ünïcödé name.txt')).toMatchObject({ isDirectory: false, size: 123 });
+    expect(byName.get(longName)).toMatchObject({ isDirectory: false, size: 5 });
+    expect(byName.get('sub dir;x')).toMatchObject({ isDirectory: true });
+    for (const entry of entries) {
+      const st = await stat(path.join(server.shareDir, LOCATION_DIR, 'listing', entry.name));
+      // smbclient prints whole seconds.
+      expect(Math.abs(entry.modified.getTime() - st.mtime.getTime())).toBeLessThan(1000);
+    }
+    expect(await target.list('does not exist')).toEqual([]);
+  });
+
+  it('reports a 20 GiB sparse file size exactly (wider than the size column)', async () => {
+    const dir = path.join(server.shareDir, LOCATION_DIR, 'sparse');
+    await mkdir(dir, { recursive: true });
+    const size = 20 * 1024 * MiB + 3;
+    const fh = await (await import('node:fs/promises')).open(path.join(dir, 'huge;sparse.bin'), 'w');
+    await fh.truncate(size);
+    await fh.close();
+    const [entry] = await target.list('sparse');
+    expect(entry).toMatchObject({ name: 'huge;sparse.bin', size, isDirectory: false });
+  });
+
+  it('renames over an existing file', async () => {
+    await target.ensureDirectory('rename');
+    await target.writeFile('rename/current;1.json', Buffer.from('old'));
+    await target.writeFile('rename/next 1.json', Buffer.from('new'));
+    await target.rename('rename/next 1.json', 'rename/current;1.json');
+    expect((await target.readFile('rename/current;1.json')).toString()).toBe('new');
+    expect((await target.list('rename')).map((e) => e.name)).toEqual(['current;1.json']);
+  });
+
+  it('writes files atomically: a reader sees the old or the new content, never a mix', async () => {
+    await target.ensureDirectory('atomic');
+    const a = Buffer.alloc(2 * MiB, 'a');
+    const b = Buffer.alloc(2 * MiB + 1, 'b');
+    await target.writeFile('atomic/meta;data.json', a);
+    const onDisk = path.join(server.shareDir, LOCATION_DIR, 'atomic', 'meta;data.json');
+    let stop = false;
+    let reads = 0;
+    const reader = (async () => {
+      while (!stop) {
+        const seen = await readFile(onDisk);
+        reads++;
+        if (!seen.equals(a) && !seen.equals(b)) throw new Error(`torn read of ${seen.length} bytes`);
+      }
+    })();
+    for (let i = 0; i < 4; i++) await target.writeFile('atomic/meta;data.json', i % 2 === 0 ? b : a);
+    stop = true;
+    await reader;
+    expect(reads).toBeGreaterThan(0);
+    expect((await target.readFile('atomic/meta;data.json')).equals(a)).toBe(true);
+    expect((await readdir(path.dirname(onDisk))).sort()).toEqual(['meta;data.json']);
+  });
+
+  it('removes files and directory trees, idempotently', async () => {
+    await target.ensureDirectory('tree/a b/c;d');
+    await target.writeFile('tree/a b/c;d/f.bin', randomBytes(100));
+    await target.writeFile('tree/top.bin', randomBytes(100));
+    await target.removeFile('tree/top.bin');
+    await target.removeFile('tree/top.bin');
+    expect((await target.list('tree')).map((e) => e.name)).toEqual(['a b']);
+    await target.removeDirectory('tree');
+    await target.removeDirectory('tree');
+    expect((await target.list('')).map((e) => e.name)).not.toContain('tree');
+    await expect(target.removeDirectory('')).rejects.toMatchObject({ code: 'InvalidParameter' });
+  });
+
+  it('reports capacity like the file system under the share', async () => {
+    const cap = await target.capacity();
+    const fs = await statfs(server.shareDir);
+    const total = fs.blocks * fs.bsize;
+    expect(cap.totalBytes).toBeGreaterThan(0);
+    expect(cap.freeBytes).toBeGreaterThan(0);
+    expect(cap.freeBytes).toBeLessThanOrEqual(cap.totalBytes);
+    expect(Math.abs(cap.totalBytes - total) / total).toBeLessThan(0.01);
+  });
+
+  it('streams a 50 MiB file without buffering it, and negotiates SMB3 with signing or encryption', async () => {
+    const size = 50 * MiB;
+    const big = randomBytes(size);
+    await mkdir(path.join(server.shareDir, LOCATION_DIR, 'stream'), { recursive: true });
+    await writeFile(path.join(server.shareDir, LOCATION_DIR, 'stream', 'big;file.bin'), big);
+
+    const stream = await target.openRead('stream/big;file.bin');
+    // Nobody reads for a while: smbclient must block on the pipe instead of us buffering.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(stream.readableLength).toBeLessThan(4 * MiB);
+
+    // While the session is held open, ask smbd what was negotiated.
+    const status = execFileSync('smbstatus', [`--configfile=${server.configFile}`, '--shares'], { encoding: 'utf8' });
+    const sessions = execFileSync('smbstatus', [`--configfile=${server.configFile}`, '--processes'], { encoding: 'utf8' });
+    expect(sessions).toMatch(/SMB3_11/);
+    // "desired" on both sides: with smbd's defaults the tree connect is encrypted (AES).
+    expect(status).toMatch(/AES-\d+-(GCM|CCM)/);
+
+    const hash = createHash('sha256');
+    let received = 0;
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    for await (const chunk of stream) {
+      hash.update(chunk as Buffer);
+      received += (chunk as Buffer).length;
+      rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    }
+    expect(received).toBe(size);
+    expect(hash.digest('hex')).toBe(sha256(big));
+    expect(rssPeak - rssBefore).toBeLessThan(40 * MiB);
+  });
+
+  it('kills smbclient when a reader gives up early', async () => {
+    const pids: number[] = [];
+    const spawnSpy: SmbSpawn = (req) => {
+      const child = execaSmbSpawn(req);
+      if (child.pid !== undefined) pids.push(child.pid);
+      return child;
+    };
+    const spied = smbTarget(server, LOCATION_DIR, { spawn: spawnSpy });
+    const stream = await spied.openRead('stream/big;file.bin');
+    for await (const _chunk of stream) break; // destroys the stream
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(pids).toHaveLength(1);
+    expect(() => process.kill(pids[0] as number, 0)).toThrow();
+  });
+
+  it('keeps the password out of argv and the environment of smbclient', async () => {
+    const seen: { cmdline: string; environ: string; secret: string }[] = [];
+    const spawnSpy: SmbSpawn = (req) => {
+      const child = execaSmbSpawn(req);
+      // Node returns from spawn after the exec, so /proc shows smbclient itself.
+      seen.push({
+        cmdline: readProc(child.pid, 'cmdline'),
+        environ: readProc(child.pid, 'environ'),
+        secret: Buffer.from(req.secret ?? []).toString('utf8'),
+      });
+      return child;
+    };
+    const spied = smbTarget(server, LOCATION_DIR, { spawn: spawnSpy });
+    await spied.writeFile('argv-check.json', Buffer.from('{}'));
+    await spied.list('');
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    for (const s of seen) {
+      expect(s.cmdline).toContain('smbclient');
+      expect(s.cmdline).not.toContain(server.password);
+      expect(s.environ).toContain('PASSWD_FD=3');
+      expect(s.environ).not.toContain(server.password);
+      expect(s.secret).toContain(server.password);
+    }
+  });
+
+  it('wrong password → ShareAuthentication, without the password in the error', async () => {
+    const wrong = `${server.password}-wrong`;
+    const bad = smbTarget(server, LOCATION_DIR, { password: wrong });
+    const err = await expectAzsError(bad.list(''), 'ShareAuthentication', wrong);
+    expect(err.message).toContain('NT_STATUS_LOGON_FAILURE');
+    expect(err.message).toContain(server.uncPath);
+    expect(err.target).toBe(`${server.uncPath}\\${LOCATION_DIR}`);
+    expect(err.message).not.toContain(server.password);
+  });
+
+  it('wrong share name → SharePathFault', async () => {
+    const bad = smbTarget(server, LOCATION_DIR, { share: 'nosuchshare' });
+    const err = await expectAzsError(bad.list(''), 'SharePathFault', server.password);
+    expect(err.message).toContain('NT_STATUS_BAD_NETWORK_NAME');
+  });
+
+  it('missing folder inside the share → SharePathFault for writes, [] for listings', async () => {
+    const bad = smbTarget(server, 'no such folder;x');
+    expect(await bad.list('')).toEqual([]);
+    await expectAzsError(bad.ensureDirectory('sub'), 'SharePathFault', server.password);
+    await expectAzsError(bad.writeFile('a.json', Buffer.from('{}')), 'SharePathFault', server.password);
+    await expectAzsError(target.readFile('no such file.json'), 'SharePathFault', server.password);
+    await expectAzsError(target.openRead('no such file.json'), 'SharePathFault', server.password);
+  });
+
+  it('a path that is a file where a folder is needed is a fault', async () => {
+    await target.writeFile('plainfile', Buffer.from('x'));
+    await expectAzsError(target.ensureDirectory('plainfile'), 'ShareGeneralFault', server.password);
+  });
+
+  it('full share → ShareOutOfCapacity, no torn file left, capacity of the folder volume', async (ctx) => {
+    // A 1 MiB tmpfs mounted inside the share stands in for a full file server volume.
+    const mnt = path.join(server.shareDir, LOCATION_DIR, 'full volume');
+    await mkdir(mnt);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0777', 'tmpfs', mnt]);
+    } catch {
+      ctx.skip();
+      return;
+    }
+    try {
+      const full = smbTarget(server, `${LOCATION_DIR}\\full volume`);
+      const local = path.join(scratch, 'too-big.bin');
+      await writeFile(local, randomBytes(3 * MiB));
+      const err = await expectAzsError(full.upload(local, 'vol.000.azsb'), 'ShareOutOfCapacity', server.password);
+      expect(err.message).toContain('NT_STATUS_DISK_FULL');
+      expect(await readdir(mnt)).toEqual([]);
+      const cap = await full.capacity();
+      expect(cap.totalBytes).toBe(MiB);
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+
+  it('server stopped → ShareConnectivity; works again after a restart', async () => {
+    await server.stop();
+    try {
+      const err = await expectAzsError(target.list(''), 'ShareConnectivity', server.password);
+      expect(err.message).toContain('NT_STATUS_CONNECTION_REFUSED');
+      await expectAzsError(target.openRead('empty.json'), 'ShareConnectivity', server.password);
+      await expectAzsError(target.capacity(), 'ShareConnectivity', server.password);
+    } finally {
+      await server.restart();
+    }
+    expect((await target.readFile('rename/current;1.json')).toString()).toBe('new');
+  });
+});
+
+function readProc(pid: number | undefined, file: string): string {
+  if (pid === undefined) return '';
+  try {
+    return execFileSync('cat', [`/proc/${pid}/${file}`], { encoding: 'latin1' }).replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+describe.each<[string, SambaOptions]>([
+  ['server signing = mandatory', { signingMandatory: true }],
+  ['server min protocol = SMB3 (SMB3 only)', { smb3Only: true }],
+  ['server smb encrypt = required', { extraGlobal: { 'server smb encrypt': 'required' } }],
+])('round trip with %s', (_label, options) => {
+  let server: SambaServer;
+  beforeAll(async () => {
+    server = await startSamba(options);
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  it('uploads, downloads and deletes', async () => {
+    await roundTrip(server);
+  });
+});
+
+describe('LocalTarget', () => {
+  let root: string;
+  let target: StorageTarget;
+  beforeAll(async () => {
+    root = path.join(scratch, 'local location;1');
+    await mkdir(root);
+    target = openStorageTarget({ path: root });
+  });
+
+  it('is chosen for absolute local paths', () => {
+    expect(target).toBeInstanceOf(LocalTarget);
+    expect(target.description).toBe(root);
+  });
+
+  it('round-trips files, lists, renames over and removes', async () => {
+    await target.ensureDirectory(BACKUP_DIR);
+    const data = randomBytes(2 * MiB);
+    const local = path.join(scratch, 'local-src.bin');
+    await writeFile(local, data);
+    await target.upload(local, `${BACKUP_DIR}/a;b c.bin`);
+    expect(sha256(await readAll(await target.openRead(`${BACKUP_DIR}/a;b c.bin`)))).toBe(sha256(data));
+    await target.writeFile(`${BACKUP_DIR}/x.json`, Buffer.from('1'));
+    await target.writeFile(`${BACKUP_DIR}/y.json`, Buffer.from('2'));
+    await target.rename(`${BACKUP_DIR}/y.json`, `${BACKUP_DIR}/x.json`);
+    expect((await target.readFile(`${BACKUP_DIR}/x.json`)).toString()).toBe('2');
+    const entries = await target.list(BACKUP_DIR);
+    expect(entries.map((e) => e.name).sort()).toEqual(['a;b c.bin', 'x.json']);
+    expect(entries.find((e) => e.name === 'a;b c.bin')).toMatchObject({ size: 2 * MiB, isDirectory: false });
+    expect((await target.list('MasterBackup'))[0]).toMatchObject({ isDirectory: true });
+    expect(await target.list('nope')).toEqual([]);
+    await target.removeFile(`${BACKUP_DIR}/x.json`);
+    await target.removeFile(`${BACKUP_DIR}/x.json`);
+    await target.removeDirectory('MasterBackup');
+    await target.removeDirectory('MasterBackup');
+    expect(await target.list('')).toEqual([]);
+  });
+
+  it('reports capacity from statfs', async () => {
+    const cap = await target.capacity();
+    expect(cap.totalBytes).toBeGreaterThan(0);
+    expect(cap.freeBytes).toBeLessThanOrEqual(cap.totalBytes);
+  });
+
+  it('maps a missing location folder to SharePathFault and never creates it', async () => {
+    const gone = openStorageTarget({ path: path.join(scratch, 'unmounted share') });
+    const err = await expectAzsError(gone.ensureDirectory('x'), 'SharePathFault');
+    expect(err.message).toContain('does not exist');
+    await expectAzsError(gone.writeFile('a.json', Buffer.from('{}')), 'SharePathFault');
+    await expectAzsError(gone.capacity(), 'SharePathFault');
+    await expect(stat(path.join(scratch, 'unmounted share'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expectAzsError(target.readFile('missing.json'), 'SharePathFault');
+  });
+
+  it('maps a file in place of a folder to SharePathFault (ENOTDIR)', async () => {
+    await target.writeFile('file', Buffer.from('x'));
+    const err = await expectAzsError(target.writeFile('file/child.json', Buffer.from('{}')), 'SharePathFault');
+    expect(err.message).toContain('ENOTDIR');
+  });
+
+  it('maps a read-only file system to ShareGeneralFault with a permission remediation', async (ctx) => {
+    // root ignores file modes, so a read-only mount is how to get a refusal here.
+    const mnt = path.join(scratch, 'readonly');
+    await mkdir(mnt);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mnt]);
+    } catch {
+      ctx.skip();
+      return;
+    }
+    try {
+      const ro = openStorageTarget({ path: mnt });
+      const err = await expectAzsError(ro.writeFile('a.json', Buffer.from('{}')), 'ShareGeneralFault');
+      expect(err.message).toContain('EROFS');
+      expect(err.remediation).toMatch(/permission/);
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+
+  it('maps ENOSPC to ShareOutOfCapacity on a full tmpfs', async (ctx) => {
+    const mnt = path.join(scratch, 'tiny');
+    await mkdir(mnt);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
+    } catch {
+      ctx.skip();
+      return;
+    }
+    try {
+      const tiny = openStorageTarget({ path: mnt });
+      await expectAzsError(tiny.writeFile('big.bin', Buffer.alloc(4 * MiB)), 'ShareOutOfCapacity');
+      expect(await readdir(mnt)).toEqual([]);
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+});

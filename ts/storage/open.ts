@@ -1,0 +1,32 @@
+import { LocalTarget } from './local.js';
+import { SmbClientTarget } from './smbclient.js';
+import type { StorageTarget } from './target.js';
+import { parseBackupPath } from './unc.js';
+
+export interface OpenStorageTargetOptions {
+  path: string;
+  userName?: string | null;
+  password?: string | null;
+  /** Environment to read AZSBACKUP_SMB_PORT from (and to start smbclient with); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Defaults to the running platform; a parameter so both branches can be tested anywhere. */
+  platform?: NodeJS.Platform;
+}
+
+/**
+ * Opens the backup location. On Windows a UNC path is an ordinary path through the SMB
+ * redirector, so it is served like a local folder; the redirector authenticates with the
+ * service account or a session the PowerShell module established (userName/password are not
+ * used here). Elsewhere UNC paths go through smbclient with the given credentials.
+ */
+export function openStorageTarget(opts: OpenStorageTargetOptions): StorageTarget {
+  const platform = opts.platform ?? process.platform;
+  const parsed = parseBackupPath(opts.path, platform);
+  if (parsed.kind === 'local') return new LocalTarget(parsed.path);
+  if (platform === 'win32') return new LocalTarget(opts.path);
+  return new SmbClientTarget(parsed, {
+    userName: opts.userName ?? null,
+    password: opts.password ?? null,
+    ...(opts.env === undefined ? {} : { env: opts.env }),
+  });
+}

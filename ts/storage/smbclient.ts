@@ -1,0 +1,598 @@
+import { mkdtemp, rm, stat, writeFile as writeLocalFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { execa } from 'execa';
+import { AzsError, invalidParameter } from '../errors.js';
+import { tempSiblingName } from './local.js';
+import { classifyNtStatus, shareError, type ShareErrorCode } from './share-errors.js';
+import type { Capacity, RemoteEntry, StorageTarget } from './target.js';
+import { formatUnc, parseUserName, splitRelativePath, type UncLocation } from './unc.js';
+
+// ---------------------------------------------------------------------------------------------
+// Process seam. Tests replace it to see exactly what reaches argv, the environment and fd 3.
+// ---------------------------------------------------------------------------------------------
+
+export interface SmbSpawnRequest {
+  file: string;
+  args: string[];
+  /** The complete environment of the child (nothing is inherited beyond it). */
+  env: Record<string, string>;
+  /** Command lines fed on stdin. */
+  input: string;
+  /** Bytes for fd 3, which PASSWD_FD points at; null when there is no password. */
+  secret: Uint8Array | null;
+}
+
+export interface SmbExit {
+  exitCode: number | null;
+  signal: string | null;
+  /** Set when the program could not be started at all (e.g. 'ENOENT'). */
+  spawnError: string | null;
+}
+
+export interface SmbChild {
+  readonly pid: number | undefined;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Settles once the process has exited; never rejects. */
+  readonly exited: Promise<SmbExit>;
+  kill(): void;
+}
+
+export type SmbSpawn = (request: SmbSpawnRequest) => SmbChild;
+
+export const execaSmbSpawn: SmbSpawn = (request) => {
+  const subprocess = execa(request.file, request.args, {
+    env: request.env,
+    extendEnv: false,
+    stdio: [new TextEncoder().encode(request.input), 'pipe', 'pipe', request.secret ?? 'ignore'],
+    // We read stdout/stderr ourselves: a restore streams gigabytes through stdout.
+    buffer: false,
+    encoding: 'buffer',
+    reject: false,
+    windowsHide: true,
+  });
+  const exited = subprocess.then(
+    (result): SmbExit => ({
+      exitCode: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      spawnError:
+        result.exitCode === undefined && result.signal === undefined ? (result.code ?? 'spawn failed') : null,
+    }),
+    (err: unknown): SmbExit => ({ exitCode: null, signal: null, spawnError: String((err as { code?: unknown }).code ?? 'spawn failed') }),
+  );
+  return {
+    pid: subprocess.pid,
+    stdout: subprocess.stdout,
+    stderr: subprocess.stderr,
+    exited,
+    kill: () => {
+      subprocess.kill();
+    },
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Output parsing (exported for unit tests against captured smbclient output).
+// ---------------------------------------------------------------------------------------------
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+// asctime(3) layout ("Tue Mar  5 07:08:09 2024"); smbclient prints it in the local zone, which
+// is why every child runs with TZ=UTC.
+const ASCTIME = /([A-Z][a-z]{2}) ([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\d{4,})/;
+
+/** Parses smbclient's asctime-style time stamp as UTC. Returns null when it is not one. */
+export function parseSmbTime(text: string): Date | null {
+  const m = new RegExp(`^${ASCTIME.source}$`).exec(text.trim());
+  if (m === null) return null;
+  const month = MONTHS.indexOf(m[2] ?? '');
+  if (month < 0) return null;
+  return new Date(
+    Date.UTC(Number(m[7]), month, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])),
+  );
+}
+
+const LS_TAIL = new RegExp(`  (${ASCTIME.source}|unknown time)$`);
+
+/**
+ * Parses one `ls` line. smbclient prints `"  %-30s%7.7s %8.0f  %s"` (name, attributes, size,
+ * time). Names may hold spaces, digits or attribute-like letters and may be longer than 30
+ * columns (the padding is in bytes, so it is also uneven for non-ASCII names), so the line is
+ * taken apart from the right, where every field has a known width: the size is at least 8
+ * columns, preceded by one space and exactly 7 attribute columns.
+ */
+export function parseLsLine(line: string): RemoteEntry | null {
+  if (!line.startsWith('  ')) return null;
+  const tail = LS_TAIL.exec(line);
+  if (tail === null) return null;
+  const rest = line.slice(0, tail.index);
+  const digits = /\d+$/.exec(rest)?.[0];
+  if (digits === undefined) return null;
+  const sizeStart = rest.length - Math.max(8, digits.length);
+  const attrStart = sizeStart - 8;
+  if (attrStart < 2 || rest[sizeStart - 1] !== ' ') return null;
+  if (rest.slice(sizeStart, rest.length - digits.length).trim() !== '') return null;
+  const attributes = rest.slice(attrStart, sizeStart - 1).trim();
+  if (!/^[A-Za-z]*$/.test(attributes)) return null;
+  const name = rest.slice(2, attrStart).trimEnd();
+  if (name === '') return null;
+  const modified = tail[1] === 'unknown time' ? new Date(0) : parseSmbTime(tail[1] ?? '');
+  if (modified === null) return null;
+  const isDirectory = attributes.includes('D');
+  return { name, isDirectory, size: isDirectory ? 0 : Number(digits), modified };
+}
+
+/** Parses an `ls` listing, dropping '.', '..' and the footer lines. */
+export function parseLsOutput(output: string): RemoteEntry[] {
+  const entries: RemoteEntry[] = [];
+  for (const line of output.split(/\r?\n/)) {
+    const entry = parseLsLine(line);
+    if (entry !== null && entry.name !== '.' && entry.name !== '..') entries.push(entry);
+  }
+  return entries;
+}
+
+/** Parses the "N blocks of size M. K blocks available" line that `du` (and `ls`) print. */
+export function parseDiskFree(output: string): Capacity | null {
+  const m = /(\d+) blocks of size (\d+)\. (\d+) blocks available/.exec(output);
+  if (m === null) return null;
+  const size = Number(m[2]);
+  return { totalBytes: Number(m[1]) * size, freeBytes: Number(m[3]) * size };
+}
+
+export interface SmbProblem {
+  status: string;
+  line: string;
+}
+
+/** Every output line that carries an NT status, in order. */
+export function findNtStatuses(output: string): SmbProblem[] {
+  const problems: SmbProblem[] = [];
+  for (const raw of output.split(/\r?\n/)) {
+    const line = raw.trim();
+    const m = /NT_STATUS_[A-Z0-9_]+/.exec(line);
+    if (m !== null) problems.push({ status: m[0], line });
+  }
+  return problems;
+}
+
+/**
+ * Failures of the connection itself, before any command ran; smbclient exits 1 after them.
+ * Name-resolution and TCP failures come through do_connect with odd statuses
+ * (NT_STATUS_UNSUCCESSFUL for an unknown host), so that phase is connectivity whatever the code.
+ */
+export function findConnectFailure(output: string): { code: ShareErrorCode; problem: SmbProblem } | null {
+  for (const problem of findNtStatuses(output)) {
+    if (/^do_connect:|^Connection to .* failed/.test(problem.line)) return { code: 'ShareConnectivity', problem };
+    if (/^protocol negotiation failed/.test(problem.line)) {
+      const code = classifyNtStatus(problem.status);
+      return { code: code === 'ShareGeneralFault' ? 'ShareConnectivity' : code, problem };
+    }
+    if (/^(session setup|tree connect) failed/.test(problem.line)) {
+      return { code: classifyNtStatus(problem.status), problem };
+    }
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The target.
+// ---------------------------------------------------------------------------------------------
+
+/** smb.conf client settings we insist on; smbd negotiates the highest common dialect (SMB3.1.1). */
+export const DEFAULT_CLIENT_OPTIONS: Readonly<Record<string, string>> = {
+  // No SMB1, no SMB 2.0.2: Azure Stack's backup share guidance is SMB 3, SMB 2.1 is the floor we accept.
+  'client min protocol': 'SMB2_10',
+  // Sign and encrypt whenever the server offers it, without refusing servers that do not.
+  'client signing': 'desired',
+  'client smb encrypt': 'desired',
+  'client ntlmv2 auth': 'yes',
+  'client lanman auth': 'no',
+  'client plaintext auth': 'no',
+};
+
+// Statuses that mean "nothing there" for idempotent operations.
+const NOT_FOUND = ['NT_STATUS_NO_SUCH_FILE', 'NT_STATUS_OBJECT_NAME_NOT_FOUND', 'NT_STATUS_OBJECT_PATH_NOT_FOUND'];
+
+export interface SmbClientTargetOptions {
+  userName?: string | null;
+  password?: string | null;
+  /** Defaults to $AZSBACKUP_SMB_PORT, else 445. */
+  port?: number;
+  /** Where AZSBACKUP_SMB_PORT is looked up and the child's environment starts from. */
+  env?: NodeJS.ProcessEnv;
+  smbclientPath?: string;
+  /** smb.conf client options added to (or overriding) DEFAULT_CLIENT_OPTIONS. */
+  clientOptions?: Record<string, string>;
+  spawn?: SmbSpawn;
+}
+
+interface RunOutput {
+  stdout: string;
+  stderr: string;
+  exit: SmbExit;
+}
+
+export function smbPortFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.AZSBACKUP_SMB_PORT;
+  if (raw === undefined || raw === '') return 445;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) {
+    throw invalidParameter('AZSBACKUP_SMB_PORT', raw, 'a TCP port number from 1 to 65535');
+  }
+  return port;
+}
+
+// smbclient tokenises command lines on white space with '"' as the only quoting; there is no
+// escape for '"' itself. Names never contain it (unc.ts refuses it, as Windows does) and we
+// refuse it in local paths, so plain double quotes suffice. ';' is only special to -c, which we
+// never use: commands go on stdin, one per line.
+function quote(text: string): string {
+  return `"${text}"`;
+}
+
+function checkLocalPath(file: string): void {
+  if (/["\u0000-\u001f\u007f]/.test(file)) {
+    throw new AzsError('Internal', `The local path '${file}' cannot be passed to smbclient (it contains '"' or a control character).`, {
+      remediation: 'Use a staging folder whose path has no double quotes or control characters.',
+    });
+  }
+}
+
+/**
+ * A backup location on an SMB share, reached through Samba's smbclient (one process per
+ * operation: simple, and no connection state to go stale between long backup phases).
+ * Commands are written to smbclient's stdin because -c splits on ';' even inside quotes, and
+ * Azure Stack folder names contain ';'. The password reaches smbclient only through the
+ * PASSWD_FD pipe on fd 3: never argv (world-readable in /proc), never the environment.
+ */
+export class SmbClientTarget implements StorageTarget {
+  readonly description: string;
+  readonly #location: UncLocation;
+  readonly #baseNames: string[];
+  readonly #port: number;
+  readonly #userArgs: string[];
+  readonly #password: string | null;
+  readonly #env: Record<string, string>;
+  readonly #file: string;
+  readonly #clientOptions: Record<string, string>;
+  readonly #spawn: SmbSpawn;
+
+  constructor(location: UncLocation, options: SmbClientTargetOptions = {}) {
+    this.#location = location;
+    this.description = formatUnc(location);
+    this.#baseNames = location.directory === '' ? [] : location.directory.split('/');
+    const sourceEnv = options.env ?? process.env;
+    this.#port = options.port ?? smbPortFromEnv(sourceEnv);
+    this.#file = options.smbclientPath ?? 'smbclient';
+    this.#clientOptions = { ...DEFAULT_CLIENT_OPTIONS, ...options.clientOptions };
+    this.#spawn = options.spawn ?? execaSmbSpawn;
+
+    const password = options.password ?? null;
+    if (password !== null && /[\r\n]/.test(password)) {
+      // PASSWD_FD reads one line; a line break would silently truncate the password.
+      throw new AzsError('InvalidParameter', 'Password is not valid: it contains a line break.', {
+        target: 'Password',
+        remediation: 'Pass a password without line breaks.',
+      });
+    }
+    this.#password = password === '' ? null : password;
+
+    const userName = options.userName ?? null;
+    if (userName === null || userName === '') {
+      // '%' alone means "empty user, empty password": an anonymous session, and no prompt.
+      this.#userArgs = ['--user=%', '--no-pass'];
+    } else {
+      const parsed = parseUserName(userName);
+      if (userName.includes('%')) {
+        // smbclient splits --user at '%' into user and password.
+        throw new AzsError('InvalidParameter', `UserName '${userName}' is not valid: '%' cannot be passed to smbclient.`, {
+          target: 'UserName',
+          remediation: 'Use an account whose name has no %.',
+        });
+      }
+      const user = parsed.form === 'upn' ? `${parsed.user}@${parsed.domain}` : parsed.user;
+      this.#userArgs = [`--user=${user}`];
+      if (parsed.form === 'downlevel' && parsed.domain !== null) this.#userArgs.push(`--workgroup=${parsed.domain}`);
+      if (this.#password === null) this.#userArgs.push('--no-pass');
+    }
+
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(sourceEnv)) {
+      if (value !== undefined) env[key] = value;
+    }
+    // smbclient guesses credentials from these (USER may be "name%password"); ours must win.
+    for (const key of ['PASSWD', 'PASSWD_FILE', 'PASSWD_FD', 'USER', 'LOGNAME']) delete env[key];
+    env.TZ = 'UTC';
+    // English month names for the time stamps we parse, UTF-8 for names.
+    env.LC_ALL = 'C.UTF-8';
+    if (this.#password !== null) env.PASSWD_FD = '3';
+    this.#env = env;
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------
+
+  #remote(relPath: string): string {
+    return `\\${[...this.#baseNames, ...splitRelativePath(relPath)].join('\\')}`;
+  }
+
+  #redact(text: string): string {
+    // smbclient does not echo passwords; this is a second line of defence for messages built
+    // from its output. Very short passwords would redact ordinary words, so they are skipped.
+    if (this.#password === null || this.#password.length < 3) return text;
+    return text.split(this.#password).join('***');
+  }
+
+  #start(commands: string[], messagesToStderr: boolean): SmbChild {
+    const args = [
+      `//${this.#location.server}/${this.#location.share}`,
+      `--port=${this.#port}`,
+      // No "Try help" banner: with get to stdout it would end up inside the file.
+      '--quiet',
+      ...(messagesToStderr ? ['--stderr'] : []),
+      ...this.#userArgs,
+      ...Object.entries(this.#clientOptions).map(([key, value]) => `--option=${key}=${value}`),
+    ];
+    // smbclient reads the fd once while parsing options and once more later (4.17 prints
+    // "empty password" on the second, empty read); the second copy keeps it quiet. Both reads
+    // stop at the newline, so a single read still gets exactly the password.
+    const secret = this.#password === null ? null : Buffer.from(`${this.#password}\n${this.#password}\n`, 'utf8');
+    return this.#spawn({ file: this.#file, args, env: { ...this.#env }, input: commands.map((c) => `${c}\n`).join(''), secret });
+  }
+
+  async #run(commands: string[]): Promise<RunOutput> {
+    const child = this.#start(commands, false);
+    const [stdout, stderr, exit] = await Promise.all([collect(child.stdout), collect(child.stderr), child.exited]);
+    return { stdout, stderr, exit };
+  }
+
+  #error(code: ShareErrorCode, operation: string, status: string | undefined, detail: string | undefined): AzsError {
+    return shareError(code, {
+      location: this.description,
+      operation,
+      ...(status === undefined ? {} : { status }),
+      ...(detail === undefined ? {} : { detail: this.#redact(detail) }),
+    });
+  }
+
+  /** Throws the right share error for a finished run; `tolerate` lists statuses that are fine. */
+  #check(output: RunOutput, operation: string, tolerate: readonly string[] = []): void {
+    const { exit } = output;
+    if (exit.spawnError !== null) {
+      throw new AzsError('ShareGeneralFault', `smbclient could not be started to reach ${this.description} (${exit.spawnError}).`, {
+        target: this.description,
+        remediation: "Install Samba's smbclient on this host (for example apt-get install smbclient) and make sure it is on PATH.",
+      });
+    }
+    const all = `${output.stderr}\n${output.stdout}`;
+    const connect = findConnectFailure(all);
+    if (connect !== null) throw this.#error(connect.code, operation, connect.problem.status, connect.problem.line);
+    const problem = findNtStatuses(all).find((p) => !tolerate.includes(p.status));
+    if (problem !== undefined) {
+      throw this.#error(classifyNtStatus(problem.status), operation, problem.status, problem.line);
+    }
+    if (exit.signal !== null || (exit.exitCode !== null && exit.exitCode !== 0)) {
+      const last = all.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '').pop();
+      const how = exit.signal !== null ? `smbclient was stopped by ${exit.signal}` : `smbclient exited with code ${exit.exitCode}`;
+      throw this.#error('ShareGeneralFault', operation, undefined, last === undefined ? how : `${how}: ${last}`);
+    }
+  }
+
+  // ---- StorageTarget -------------------------------------------------------------------------
+
+  async ensureDirectory(relPath: string): Promise<void> {
+    const names = splitRelativePath(relPath);
+    const op = `creating folder '${relPath}'`;
+    const all = [...this.#baseNames, ...names];
+    if (all.length === 0) {
+      // The share root: connecting is the whole check.
+      this.#check(await this.#run([]), op);
+      return;
+    }
+    // One level at a time (smbclient's mkdir does not create parents); the location folder
+    // itself is never created, so a mistyped path fails instead of growing a new tree.
+    const commands: string[] = [];
+    for (let depth = this.#baseNames.length + 1; depth <= all.length; depth++) {
+      commands.push(`mkdir ${quote(`\\${all.slice(0, depth).join('\\')}`)}`);
+    }
+    const target = `\\${all.join('\\')}`;
+    commands.push(`ls ${quote(target)}`);
+    const output = await this.#run(commands);
+    this.#check(output, op, ['NT_STATUS_OBJECT_NAME_COLLISION']);
+    // SMB names are case-insensitive: an existing 'MasterBackup' satisfies 'masterbackup'.
+    const wanted = (all[all.length - 1] ?? '').toLowerCase();
+    const entry = parseLsOutput(output.stdout).find((e) => e.name.toLowerCase() === wanted);
+    if (entry === undefined) throw this.#error('SharePathFault', op, undefined, `'${target}' was not found after creating it`);
+    if (!entry.isDirectory) throw this.#error('ShareGeneralFault', op, undefined, `'${target}' exists and is a file, not a folder`);
+  }
+
+  async upload(localFile: string, relPath: string): Promise<void> {
+    checkLocalPath(localFile);
+    let size: number;
+    try {
+      size = (await stat(localFile)).size;
+    } catch (err) {
+      throw new AzsError('Internal', `The staged file '${localFile}' to upload cannot be read.`, {
+        cause: err,
+        remediation: 'Check the staging folder and run the backup again.',
+      });
+    }
+    const names = splitRelativePath(relPath);
+    const name = names[names.length - 1];
+    if (name === undefined) throw invalidParameter('relPath', relPath, 'a file name inside the backup location');
+    const finalRemote = this.#remote(relPath);
+    const tempRemote = this.#remote([...names.slice(0, -1), tempSiblingName(name)].join('/'));
+    const op = `uploading '${relPath}'`;
+    // Upload under a temporary name and rename only after the size checks out: smbclient goes
+    // on with later commands after a failed one, so put and rename cannot share a session,
+    // or a torn upload could be published under the final name.
+    const tempName = tempRemote.slice(tempRemote.lastIndexOf('\\') + 1);
+    try {
+      const put = await this.#run([`put ${quote(localFile)} ${quote(tempRemote)}`, `ls ${quote(tempRemote)}`]);
+      this.#check(put, op);
+      const uploaded = parseLsOutput(put.stdout).find((e) => e.name === tempName);
+      if (uploaded === undefined || uploaded.size !== size) {
+        throw this.#error('ShareGeneralFault', op, undefined, `the share holds ${uploaded?.size ?? 'no'} bytes after uploading ${size}`);
+      }
+      await this.#renameRemote(tempRemote, finalRemote, op);
+    } catch (err) {
+      await this.#run([`del ${quote(tempRemote)}`]).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async #renameRemote(from: string, to: string, op: string): Promise<void> {
+    // `rename -f` sets ReplaceIfExists in a single SMB2 rename, so the server swaps the file
+    // atomically. smbclients without the flag ignore it and report a collision; only then fall
+    // back to delete + rename, which leaves a moment with no file.
+    const output = await this.#run([`rename ${quote(from)} ${quote(to)} -f`]);
+    const collision = findNtStatuses(`${output.stderr}\n${output.stdout}`).some((p) => p.status === 'NT_STATUS_OBJECT_NAME_COLLISION');
+    if (!collision) {
+      this.#check(output, op);
+      return;
+    }
+    this.#check(await this.#run([`del ${quote(to)}`, `rename ${quote(from)} ${quote(to)}`]), op, ['NT_STATUS_NO_SUCH_FILE']);
+  }
+
+  async rename(fromRelPath: string, toRelPath: string): Promise<void> {
+    await this.#renameRemote(this.#remote(fromRelPath), this.#remote(toRelPath), `renaming '${fromRelPath}' to '${toRelPath}'`);
+  }
+
+  async list(relPath: string): Promise<RemoteEntry[]> {
+    const names = [...this.#baseNames, ...splitRelativePath(relPath)];
+    const mask = `\\${[...names, '*'].join('\\')}`;
+    const output = await this.#run([`ls ${quote(mask)}`]);
+    const all = `${output.stderr}\n${output.stdout}`;
+    this.#check(output, `listing '${relPath}'`, NOT_FOUND);
+    if (findNtStatuses(all).some((p) => NOT_FOUND.includes(p.status))) return [];
+    return parseLsOutput(output.stdout);
+  }
+
+  async openRead(relPath: string): Promise<Readable> {
+    const remote = this.#remote(relPath);
+    const op = `reading '${relPath}'`;
+    // --stderr keeps smbclient's own messages out of the file bytes on stdout.
+    const child = this.#start([`get ${quote(remote)} -`], true);
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      if (stderr.length < 65536) stderr += chunk;
+    });
+    const stderrDone = new Promise<void>((resolve) => child.stderr.once('close', resolve));
+    const finished = async (): Promise<RunOutput> => {
+      const exit = await child.exited;
+      await stderrDone;
+      return { stdout: '', stderr, exit };
+    };
+
+    // Resolve only once there is data or a verdict, so a missing file rejects here rather than
+    // surfacing as an error on the consumer's first read.
+    let onReadable: (() => void) | undefined;
+    const first = await Promise.race([
+      new Promise<'data'>((resolve) => {
+        onReadable = () => resolve('data');
+        child.stdout.once('readable', onReadable);
+      }),
+      child.exited.then(() => 'exit' as const),
+    ]);
+    // A lingering 'readable' listener would keep the stream from flowing into the pipe below.
+    if (onReadable !== undefined) child.stdout.removeListener('readable', onReadable);
+    if (first === 'exit' || child.stdout.readableLength === 0) {
+      const output = await finished();
+      try {
+        this.#check(output, op);
+      } catch (err) {
+        child.stdout.destroy();
+        throw err;
+      }
+    }
+
+    let received = 0;
+    const check = (output: RunOutput): Error | null => {
+      try {
+        this.#check(output, op);
+      } catch (err) {
+        return err as Error;
+      }
+      const announced = /getting file .* of size (\d+) as -/.exec(output.stderr);
+      if (announced !== null && Number(announced[1]) !== received) {
+        return this.#error('ShareGeneralFault', op, undefined, `received ${received} of ${announced[1]} bytes`);
+      }
+      return null;
+    };
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+        received += chunk.length;
+        callback(null, chunk);
+      },
+      flush(callback: TransformCallback) {
+        finished().then(
+          (output) => callback(check(output)),
+          (err: unknown) => callback(err as Error),
+        );
+      },
+    });
+    child.stdout.on('error', (err) => counter.destroy(err));
+    child.stdout.pipe(counter);
+    // A consumer that stops early must not leave smbclient blocked on a full pipe.
+    counter.once('close', () => {
+      if (!counter.writableFinished) child.kill();
+      child.stdout.destroy();
+    });
+    return counter;
+  }
+
+  async readFile(relPath: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.openRead(relPath)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async writeFile(relPath: string, data: Buffer): Promise<void> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'azsb-smb-'));
+    try {
+      const file = path.join(dir, 'data');
+      await writeLocalFile(file, data, { mode: 0o600 });
+      await this.upload(file, relPath);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async removeFile(relPath: string): Promise<void> {
+    this.#check(await this.#run([`del ${quote(this.#remote(relPath))}`]), `deleting '${relPath}'`, NOT_FOUND);
+  }
+
+  async removeDirectory(relPath: string): Promise<void> {
+    if (splitRelativePath(relPath).length === 0) {
+      throw new AzsError('InvalidParameter', 'Refusing to delete the backup location itself.', {
+        target: this.description,
+        remediation: 'Name a folder inside the backup location.',
+      });
+    }
+    this.#check(await this.#run([`deltree ${quote(this.#remote(relPath))}`]), `deleting folder '${relPath}'`, NOT_FOUND);
+  }
+
+  async capacity(): Promise<Capacity> {
+    // du reports the volume under the current folder, which may be a different volume than the
+    // share root (mount points), so change into the location first.
+    const commands = this.#baseNames.length === 0 ? ['du'] : [`cd ${quote(this.#remote(''))}`, 'du'];
+    const output = await this.#run(commands);
+    const op = 'reading free space';
+    this.#check(output, op);
+    const capacity = parseDiskFree(output.stdout);
+    if (capacity === null) throw this.#error('ShareGeneralFault', op, undefined, 'smbclient did not report the free space');
+    return capacity;
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function collect(stream: Readable): Promise<string> {
+  stream.setEncoding('utf8');
+  let text = '';
+  for await (const chunk of stream) text += chunk as string;
+  return text;
+}
