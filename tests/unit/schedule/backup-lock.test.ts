@@ -1,0 +1,203 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AzsError } from '../../../ts/errors.js';
+import { acquireBackupLock, backupLockPath, inspectBackupLock, type BackupLockInfo } from '../../../ts/schedule/backup-lock.js';
+
+let work = '';
+let bundle = '';
+let n = 0;
+
+async function freshStateDir(): Promise<string> {
+  const dir = path.join(work, `state-${n++}`);
+  await mkdir(dir);
+  return dir;
+}
+
+/** A pid that certainly belonged to a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0']);
+  const pid = child.pid as number;
+  await new Promise((r) => child.on('exit', r));
+  return pid;
+}
+
+function lockInfo(overrides: Partial<BackupLockInfo>): BackupLockInfo {
+  return {
+    pid: process.pid,
+    backupId: '11111111-2222-3333-4444-555555555555',
+    startedAt: '2024-03-01T10:00:00.000Z',
+    hostname: os.hostname(),
+    ...overrides,
+  };
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'azs-lock-'));
+  // Child processes run plain Node, so give them the module compiled to one ESM file.
+  bundle = path.join(work, 'backup-lock.mjs');
+  await build({
+    entryPoints: [path.resolve('ts/schedule/backup-lock.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: bundle,
+    logLevel: 'silent',
+  });
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('acquireBackupLock in one process', () => {
+  it('writes the lock, refuses a second holder while held, and frees it on release', async () => {
+    const dir = await freshStateDir();
+    const lock = await acquireBackupLock(dir, { backupId: 'aaaaaaaa-0000-0000-0000-000000000001', startedAt: new Date('2024-03-01T10:00:00Z') });
+    expect(lock.recovered).toBeNull();
+    const onDisk = JSON.parse(await readFile(backupLockPath(dir), 'utf8')) as BackupLockInfo;
+    expect(onDisk).toEqual({ pid: process.pid, backupId: 'aaaaaaaa-0000-0000-0000-000000000001', startedAt: '2024-03-01T10:00:00.000Z', hostname: os.hostname() });
+
+    const err = (await acquireBackupLock(dir, { backupId: 'other' }).catch((e: unknown) => e)) as AzsError;
+    expect(err).toBeInstanceOf(AzsError);
+    expect(err.code).toBe('BackupInProgress');
+    expect(err.exitCode).toBe(8);
+    expect(err.message).toContain('aaaaaaaa-0000-0000-0000-000000000001');
+    expect(err.message).toContain('2024-03-01T10:00:00.000Z');
+    expect(err.remediation).toMatch(/Wait for that backup/);
+    expect((await inspectBackupLock(dir)).state).toBe('held');
+
+    await lock.release();
+    await lock.release();
+    expect(await readdir(dir)).toEqual([]);
+    const again = await acquireBackupLock(dir, { backupId: 'next' });
+    await again.release();
+  });
+
+  it('uses the injected clock for startedAt', async () => {
+    const dir = await freshStateDir();
+    const lock = await acquireBackupLock(dir, { backupId: 'b' }, { now: () => new Date('2030-01-01T00:00:00Z') });
+    expect(lock.info.startedAt).toBe('2030-01-01T00:00:00.000Z');
+    await lock.release();
+  });
+
+  it('reports a live pid as in progress', async () => {
+    const dir = await freshStateDir();
+    await writeFile(backupLockPath(dir), JSON.stringify(lockInfo({ pid: process.ppid })));
+    await expect(acquireBackupLock(dir, { backupId: 'b' })).rejects.toMatchObject({ code: 'BackupInProgress' });
+  });
+
+  it('recovers a lock left by a dead process and says whose it was', async () => {
+    const dir = await freshStateDir();
+    const pid = await deadPid();
+    await writeFile(backupLockPath(dir), JSON.stringify(lockInfo({ pid, backupId: 'dead-backup' })));
+    expect((await inspectBackupLock(dir)).state).toBe('stale');
+    const lock = await acquireBackupLock(dir, { backupId: 'new' });
+    expect(lock.recovered).toMatchObject({ reason: 'process-not-running', info: { pid, backupId: 'dead-backup' } });
+    expect(JSON.parse(await readFile(backupLockPath(dir), 'utf8')).backupId).toBe('new');
+    await lock.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('recovers an old unreadable lock but treats a fresh one as being written', async () => {
+    const dir = await freshStateDir();
+    await writeFile(backupLockPath(dir), '{"pid": 12');
+    await expect(acquireBackupLock(dir, { backupId: 'b' })).rejects.toMatchObject({ code: 'BackupInProgress' });
+    const old = new Date(Date.now() - 60_000);
+    await utimes(backupLockPath(dir), old, old);
+    const lock = await acquireBackupLock(dir, { backupId: 'b' });
+    expect(lock.recovered).toMatchObject({ reason: 'unreadable', info: null });
+    await lock.release();
+  });
+
+  it('does not judge a lock from another host by its pid', async () => {
+    const dir = await freshStateDir();
+    await writeFile(backupLockPath(dir), JSON.stringify(lockInfo({ pid: await deadPid(), hostname: 'elsewhere.example' })));
+    const err = (await acquireBackupLock(dir, { backupId: 'b' }).catch((e: unknown) => e)) as AzsError;
+    expect(err.code).toBe('BackupInProgress');
+    expect(err.message).toContain('elsewhere.example');
+  });
+
+  it('release leaves alone a lock that is no longer ours', async () => {
+    const dir = await freshStateDir();
+    const lock = await acquireBackupLock(dir, { backupId: 'mine' });
+    await writeFile(backupLockPath(dir), JSON.stringify(lockInfo({ backupId: 'someone-else' })));
+    await lock.release();
+    expect(JSON.parse(await readFile(backupLockPath(dir), 'utf8')).backupId).toBe('someone-else');
+  });
+});
+
+describe('acquireBackupLock across processes', () => {
+  /**
+   * Starts `count` node processes that all try to take the lock at the same instant. The winner
+   * holds it until every racer has reported, so a racer that starts late cannot win afterwards.
+   */
+  async function race(dir: string, count: number) {
+    const done = `${dir}.done`;
+    const script = `
+      const { acquireBackupLock } = await import(${JSON.stringify(pathToFileURL(bundle).href)});
+      const { existsSync } = await import('node:fs');
+      const [dir, id, goAt, done] = process.argv.slice(1);
+      while (Date.now() < Number(goAt)) {}
+      try {
+        const lock = await acquireBackupLock(dir, { backupId: id });
+        console.log(JSON.stringify({ id, won: true, recovered: lock.recovered }));
+        while (!existsSync(done)) await new Promise((r) => setTimeout(r, 20));
+        await lock.release();
+      } catch (err) {
+        console.log(JSON.stringify({ id, won: false, code: err.code, message: err.message }));
+      }`;
+    const goAt = Date.now() + 1000;
+    const children = Array.from({ length: count }, (_, i) =>
+      spawn(process.execPath, ['--input-type=module', '-e', script, dir, `racer-${i}`, String(goAt), done], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    );
+    const lines = await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<string>((resolve, reject) => {
+            let out = '';
+            child.stdout.on('data', (chunk: Buffer) => {
+              out += chunk.toString('utf8');
+              if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+            });
+            child.on('exit', (code) => reject(new Error(`racer exited (${code}) without a result: ${out}`)));
+          }),
+      ),
+    );
+    await writeFile(done, '');
+    await Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => c.on('exit', r)))));
+    return lines.map((l) => JSON.parse(l) as { id: string; won: boolean; code?: string; recovered?: unknown; message?: string });
+  }
+
+  it('lets exactly one of several racing processes win a free lock', async () => {
+    const dir = await freshStateDir();
+    const results = await race(dir, 6);
+    const winners = results.filter((r) => r.won);
+    expect(winners).toHaveLength(1);
+    for (const loser of results.filter((r) => !r.won)) {
+      expect(loser.code).toBe('BackupInProgress');
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('lets exactly one of several processes racing for a stale lock win', async () => {
+    for (let round = 0; round < 3; round++) {
+      const dir = await freshStateDir();
+      await writeFile(backupLockPath(dir), JSON.stringify(lockInfo({ pid: await deadPid(), backupId: 'crashed' })));
+      const results = await race(dir, 6);
+      const winners = results.filter((r) => r.won);
+      expect(winners, JSON.stringify(results)).toHaveLength(1);
+      expect(results.filter((r) => !r.won).every((r) => r.code === 'BackupInProgress')).toBe(true);
+      // The crashed backup is reported by whoever removed its lock (normally the winner).
+      const reporters = results.filter((r) => r.recovered);
+      expect(reporters.length).toBeLessThanOrEqual(1);
+      expect(await readdir(dir)).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,117 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { AzsError } from '../../../ts/errors.js';
+import { generateSystemdUnit } from '../../../ts/schedule/systemd-unit.js';
+
+const run = promisify(execFile);
+
+function hasSystemdAnalyze(): boolean {
+  try {
+    execFileSync('systemd-analyze', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** section -> key -> values, in order (keys may repeat). */
+function parseUnit(text: string): Map<string, Map<string, string[]>> {
+  const sections = new Map<string, Map<string, string[]>>();
+  let current: Map<string, string[]> | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line.trim() === '') continue;
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) {
+      current = new Map();
+      sections.set(header[1] as string, current);
+      continue;
+    }
+    const eq = line.indexOf('=');
+    expect(current, `directive outside a section: ${line}`).toBeDefined();
+    const key = line.slice(0, eq);
+    current?.set(key, [...(current.get(key) ?? []), line.slice(eq + 1)]);
+  }
+  return sections;
+}
+
+describe('generateSystemdUnit', () => {
+  const unit = generateSystemdUnit({ binaryPath: '/usr/local/bin/azsbackup', stateDir: '/var/lib/azsbackup' });
+  const s = parseUnit(unit);
+  const service = s.get('Service') as Map<string, string[]>;
+  const one = (key: string) => service.get(key)?.[0];
+
+  it('runs the foreground service with the state directory and restarts on failure', () => {
+    expect([...s.keys()]).toEqual(['Unit', 'Service', 'Install']);
+    expect(one('ExecStart')).toBe('/usr/local/bin/azsbackup service run');
+    expect(one('Environment')).toBe('AZSBACKUP_HOME=/var/lib/azsbackup');
+    expect(one('Type')).toBe('simple');
+    expect(one('Restart')).toBe('on-failure');
+    expect(s.get('Unit')?.get('After')).toEqual(['network-online.target']);
+    expect(s.get('Install')?.get('WantedBy')).toEqual(['multi-user.target']);
+  });
+
+  it('is hardened without blocking what a backup needs', () => {
+    expect(one('NoNewPrivileges')).toBe('yes');
+    expect(one('PrivateTmp')).toBe('yes');
+    expect(one('ProtectSystem')).toBe('full');
+    expect(one('ReadWritePaths')).toBe('/var/lib/azsbackup');
+    // Role data must stay readable everywhere, smbclient must reach the network, Node must JIT.
+    expect(one('ProtectHome')).toBe('read-only');
+    expect(one('CapabilityBoundingSet')).toContain('CAP_DAC_READ_SEARCH');
+    expect(one('RestrictAddressFamilies')?.split(' ')).toEqual(expect.arrayContaining(['AF_INET', 'AF_INET6']));
+    expect(service.has('PrivateNetwork')).toBe(false);
+    expect(service.has('IPAddressDeny')).toBe(false);
+    expect(service.has('MemoryDenyWriteExecute')).toBe(false);
+    expect(service.has('InaccessiblePaths')).toBe(false);
+    expect(service.has('ProtectSystem') && one('ProtectSystem') !== 'strict').toBe(true);
+  });
+
+  it('adds extra writable paths, an account with read capability, and quotes awkward paths', () => {
+    const custom = parseUnit(
+      generateSystemdUnit({
+        binaryPath: '/opt/azs backup/azsbackup',
+        stateDir: '/srv/azs 100%',
+        extraWritablePaths: ['/srv/staging'],
+        user: 'azsbackup',
+        group: 'azsbackup',
+      }),
+    ).get('Service') as Map<string, string[]>;
+    expect(custom.get('ExecStart')).toEqual(['"/opt/azs backup/azsbackup" service run']);
+    expect(custom.get('Environment')).toEqual(['"AZSBACKUP_HOME=/srv/azs 100%%"']);
+    expect(custom.get('ReadWritePaths')).toEqual(['"/srv/azs 100%%" /srv/staging']);
+    expect(custom.get('User')).toEqual(['azsbackup']);
+    expect(custom.get('AmbientCapabilities')).toEqual(['CAP_DAC_READ_SEARCH']);
+  });
+
+  it('refuses relative paths, injected newlines and odd account names', () => {
+    expect(() => generateSystemdUnit({ binaryPath: 'azsbackup', stateDir: '/var/lib/azsbackup' })).toThrow(AzsError);
+    expect(() => generateSystemdUnit({ binaryPath: '/bin/x', stateDir: '/var/lib/a\nExecStartPre=/bin/evil' })).toThrow(AzsError);
+    expect(() => generateSystemdUnit({ binaryPath: '/bin/x', stateDir: '/s', user: 'root\nUser=x' })).toThrow(AzsError);
+  });
+
+  it.skipIf(!hasSystemdAnalyze())('passes systemd-analyze verify without warnings', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'azs-unit-'));
+    try {
+      const file = path.join(dir, 'azsbackup.service');
+      // verify insists that ExecStart points at an executable, so use the running node.
+      const text = generateSystemdUnit({
+        binaryPath: process.execPath,
+        stateDir: path.join(dir, 'state with space'),
+        extraWritablePaths: ['/srv/staging'],
+        user: 'azsbackup',
+      });
+      await writeFile(file, text);
+      const { stderr } = await run('systemd-analyze', ['verify', file]).catch((err: { stderr?: string; message: string }) => {
+        throw new Error(`systemd-analyze verify failed: ${err.stderr ?? err.message}`);
+      });
+      const ours = stderr.split('\n').filter((l) => l.includes('azsbackup.service'));
+      expect(ours).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,294 @@
+/**
+ * One backup at a time across processes (the service, a Start-AzsBackup in a console, a second
+ * service instance): a lock file in the state directory created with O_EXCL.
+ *
+ * A process killed mid-backup leaves the file behind. Recovering it is where the races are: two
+ * processes may both judge the same lock stale, and a naive "delete, then create" lets the slower
+ * one delete the fresh lock the faster one just made, so both would back up. Recovery therefore
+ * runs under a short-lived guard file (also O_EXCL) and re-judges the lock under the guard before
+ * removing it. Creating a lock never needs the guard: O_EXCL alone decides who wins.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AzsError } from '../errors.js';
+
+export const BACKUP_LOCK_FILE = 'backup.lock';
+const GUARD_SUFFIX = '.recover';
+/** The guard is held for a few file operations; one this old belongs to a crashed recoverer. */
+const GUARD_STALE_MS = 10_000;
+const MAX_ATTEMPTS = 40;
+
+export interface BackupLockInfo {
+  pid: number;
+  backupId: string;
+  /** ISO-8601 UTC. */
+  startedAt: string;
+  hostname: string;
+}
+
+/** A lock left behind by a backup that did not finish; the caller marks that backup Failed. */
+export interface RecoveredBackupLock {
+  reason: 'process-not-running' | 'unreadable';
+  /** What the dead lock said; null when it could not be parsed. */
+  info: BackupLockInfo | null;
+  detail: string;
+}
+
+export interface BackupLockHandle {
+  readonly info: BackupLockInfo;
+  readonly recovered: RecoveredBackupLock | null;
+  /** Removes the lock if it is still ours; safe to call more than once. */
+  release(): Promise<void>;
+}
+
+export interface BackupLockOptions {
+  /** Only for startedAt; file ages are judged against the real clock because mtimes are real. */
+  now?: () => Date;
+  isProcessAlive?: (pid: number) => boolean;
+  /**
+   * An unparsable lock younger than this is taken to be one being written right now (O_EXCL
+   * creates the file before its content lands), so it counts as held.
+   */
+  unreadableGraceMs?: number;
+}
+
+export type BackupLockState =
+  | { state: 'free' }
+  | { state: 'held'; info: BackupLockInfo | null; detail: string }
+  | { state: 'stale'; recovered: RecoveredBackupLock };
+
+export function backupLockPath(stateDir: string): string {
+  return path.join(stateDir, BACKUP_LOCK_FILE);
+}
+
+/** process.kill(pid, 0) probes without signalling: ESRCH means gone, EPERM means alive but not ours. */
+export function defaultIsProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+interface SeenLock {
+  raw: Buffer;
+  mtimeMs: number;
+}
+
+async function readLockFile(file: string): Promise<SeenLock | null> {
+  try {
+    const handle = await fs.open(file, 'r');
+    try {
+      const [raw, st] = await Promise.all([handle.readFile(), handle.stat()]);
+      return { raw, mtimeMs: st.mtimeMs };
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+function parseLockInfo(raw: Buffer): BackupLockInfo | null {
+  try {
+    const o = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+    if (
+      typeof o === 'object' &&
+      o !== null &&
+      Number.isInteger(o.pid) &&
+      (o.pid as number) > 0 &&
+      typeof o.backupId === 'string' &&
+      typeof o.startedAt === 'string' &&
+      typeof o.hostname === 'string'
+    ) {
+      return { pid: o.pid as number, backupId: o.backupId, startedAt: o.startedAt, hostname: o.hostname };
+    }
+  } catch {
+    // falls through: unparsable is reported as such by the caller
+  }
+  return null;
+}
+
+function judge(seen: SeenLock, options: Required<Pick<BackupLockOptions, 'isProcessAlive' | 'unreadableGraceMs'>>): BackupLockState {
+  const info = parseLockInfo(seen.raw);
+  if (info === null) {
+    const ageMs = Date.now() - seen.mtimeMs;
+    if (ageMs < options.unreadableGraceMs) {
+      return { state: 'held', info: null, detail: 'another backup is starting (its lock is being written)' };
+    }
+    return {
+      state: 'stale',
+      recovered: { reason: 'unreadable', info: null, detail: `the lock file was unreadable and ${Math.round(ageMs / 1000)} s old` },
+    };
+  }
+  if (info.hostname !== os.hostname()) {
+    // A process id means nothing on another host; only an admin can tell whether it still runs.
+    return { state: 'held', info, detail: `the lock was written on host ${info.hostname}, whose processes cannot be checked from here` };
+  }
+  if (options.isProcessAlive(info.pid)) {
+    return { state: 'held', info, detail: `process ${info.pid} is running` };
+  }
+  return {
+    state: 'stale',
+    recovered: { reason: 'process-not-running', info, detail: `process ${info.pid} that ran backup ${info.backupId} is gone` },
+  };
+}
+
+function resolveOptions(options: BackupLockOptions): Required<Pick<BackupLockOptions, 'isProcessAlive' | 'unreadableGraceMs'>> {
+  return {
+    isProcessAlive: options.isProcessAlive ?? defaultIsProcessAlive,
+    unreadableGraceMs: options.unreadableGraceMs ?? 10_000,
+  };
+}
+
+/** What the lock says now, without changing anything (for status displays). */
+export async function inspectBackupLock(stateDir: string, options: BackupLockOptions = {}): Promise<BackupLockState> {
+  const seen = await readLockFile(backupLockPath(stateDir));
+  return seen === null ? { state: 'free' } : judge(seen, resolveOptions(options));
+}
+
+function busyError(lockFile: string, state: { info: BackupLockInfo | null; detail: string }): AzsError {
+  const { info } = state;
+  const message =
+    info === null
+      ? `A backup is already running: ${state.detail}.`
+      : `A backup is already running: backup ${info.backupId}, started at ${info.startedAt} by process ${info.pid} on ${info.hostname} (${state.detail}).`;
+  return new AzsError('BackupInProgress', message, {
+    target: info?.backupId ?? lockFile,
+    remediation: `Wait for that backup to finish (Get-AzsBackup shows it) and start again. Only if you are sure no backup process runs, delete ${lockFile}.`,
+  });
+}
+
+async function tryCreate(file: string, content: string): Promise<boolean> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+    await handle.close();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await fs.rm(file, { force: true });
+    throw err;
+  }
+  return true;
+}
+
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Takes the recovery guard, or returns null if another recoverer keeps it past our patience. */
+async function acquireGuard(guardFile: string, isProcessAlive: (pid: number) => boolean): Promise<(() => Promise<void>) | null> {
+  const token = `${process.pid} ${os.hostname()} ${randomBytes(8).toString('hex')}\n`;
+  for (let i = 0; i < 100; i++) {
+    if (await tryCreate(guardFile, token)) {
+      return async () => {
+        const seen = await readLockFile(guardFile);
+        if (seen !== null && seen.raw.toString('utf8') === token) await fs.rm(guardFile, { force: true });
+      };
+    }
+    const seen = await readLockFile(guardFile);
+    if (seen !== null) {
+      const [pidText, host] = seen.raw.toString('utf8').split(' ');
+      const pid = Number(pidText);
+      const dead = host === os.hostname() && Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid);
+      if (dead || Date.now() - seen.mtimeMs > GUARD_STALE_MS) {
+        // A recoverer died inside the guard's few milliseconds. Moving the file aside first means a
+        // second process doing the same finds nothing to move instead of deleting a new guard.
+        const aside = `${guardFile}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+        await fs.rename(guardFile, aside).then(
+          () => fs.rm(aside, { force: true }),
+          () => undefined,
+        );
+        continue;
+      }
+    }
+    await pause(5 + Math.floor(Math.random() * 20));
+  }
+  return null;
+}
+
+/**
+ * Removes the stale lock if, under the guard, it is still the very file we judged stale.
+ * Returns true when we removed it.
+ */
+async function removeStale(
+  lockFile: string,
+  judged: SeenLock,
+  options: Required<Pick<BackupLockOptions, 'isProcessAlive' | 'unreadableGraceMs'>>,
+): Promise<boolean> {
+  const releaseGuard = await acquireGuard(lockFile + GUARD_SUFFIX, options.isProcessAlive);
+  if (releaseGuard === null) return false;
+  try {
+    const current = await readLockFile(lockFile);
+    if (current === null || !current.raw.equals(judged.raw)) return false;
+    // Same bytes could still be a brand-new lock mid-write (both empty): judging again by age and
+    // liveness tells them apart.
+    if (judge(current, options).state !== 'stale') return false;
+    const aside = `${lockFile}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await fs.rename(lockFile, aside);
+    await fs.rm(aside, { force: true });
+    return true;
+  } finally {
+    await releaseGuard();
+  }
+}
+
+/**
+ * Takes the backup lock or throws AzsError 'BackupInProgress' naming the running backup. A lock
+ * left by a dead process (or unreadable for longer than the grace period) is recovered and
+ * described in `recovered`, so the caller can mark that backup Failed.
+ */
+export async function acquireBackupLock(
+  stateDir: string,
+  request: { backupId: string; startedAt?: Date },
+  options: BackupLockOptions = {},
+): Promise<BackupLockHandle> {
+  const resolved = resolveOptions(options);
+  const lockFile = backupLockPath(stateDir);
+  const now = options.now ?? (() => new Date());
+  const info: BackupLockInfo = {
+    pid: process.pid,
+    backupId: request.backupId,
+    startedAt: (request.startedAt ?? now()).toISOString(),
+    hostname: os.hostname(),
+  };
+  const content = `${JSON.stringify(info)}\n`;
+  let recovered: RecoveredBackupLock | null = null;
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (await tryCreate(lockFile, content)) {
+      let released = false;
+      return {
+        info,
+        recovered,
+        release: async () => {
+          if (released) return;
+          released = true;
+          const seen = await readLockFile(lockFile);
+          // Never remove a lock that is no longer ours (an admin deleted ours and another started).
+          if (seen !== null && seen.raw.toString('utf8') === content) await fs.rm(lockFile, { force: true });
+        },
+      };
+    }
+    const seen = await readLockFile(lockFile);
+    if (seen === null) continue; // released between our create and our read
+    const verdict = judge(seen, resolved);
+    if (verdict.state === 'held') throw busyError(lockFile, verdict);
+    if (verdict.state === 'stale' && (await removeStale(lockFile, seen, resolved))) {
+      recovered = verdict.recovered;
+    }
+  }
+  throw new AzsError('BackupInProgress', 'Could not take the backup lock: other processes kept contending for it.', {
+    target: lockFile,
+    remediation: 'Check for several azsbackup processes starting backups at once, then try again.',
+  });
+}
