@@ -1,7 +1,18 @@
 import { Command, Option } from 'commander';
 import { ENGINE_VERSION } from '../version.js';
-import { getBackupLocation } from '../engine/configuration.js';
+import { getBackupLocation, setBackupLocation, setScheduler } from '../engine/configuration.js';
+import { addRole, listRoles, removeRole, toBackupRole } from '../engine/roles.js';
+import { getBackup, listBackups } from '../engine/backups.js';
+import { startBackup, startBackupDetached } from '../engine/start.js';
+import { restoreBackup } from '../engine/restore.js';
+import { verifyBackup } from '../engine/verify.js';
+import { newLegacyKey } from '../crypto/index.js';
+import { backupStatus } from '../engine/status.js';
+import { pruneExternalStore } from '../engine/prune.js';
+import { runService } from '../engine/service.js';
+import { generateSystemdUnit } from '../schedule/systemd-unit.js';
 import { runCommand } from './run.js';
+import { parseBoolean, parseInteger } from './parse.js';
 
 /** The engine's command line: a thin layer over the library in ts/engine (docs/CLI.md). */
 export function buildProgram(): Command {
@@ -9,14 +20,156 @@ export function buildProgram(): Command {
     .description('AzsBackup engine: infrastructure backup to an SMB share or a local folder.')
     .version(ENGINE_VERSION, '--version', 'print the engine version')
     .addOption(new Option('--text', 'print for humans instead of JSON lines'))
-    .showHelpAfterError()
-    .enablePositionalOptions();
+    .showHelpAfterError();
+  const opts = () => program.opts<{ text?: boolean }>();
+  const secretsOption = () => new Option('--secrets-stdin', 'read secrets as one JSON object from stdin');
 
   const config = program.command('config').description('backup location settings');
   config
     .command('get')
     .description('print the backup location (BackupLocation)')
-    .action(async () => runCommand(program.opts(), (ctx) => getBackupLocation(ctx)));
+    .action(() => runCommand(opts(), (ctx) => getBackupLocation(ctx)));
+  config
+    .command('set')
+    .description('change only the given settings; secrets (password, encryptionKey) come on stdin')
+    .option('--location <name>', 'region name')
+    .option('--path <path>', 'UNC path (\\\\server\\share\\folder) or local/mounted path')
+    .option('--user-name <user>', 'DOMAIN\\user for the share')
+    .option('--frequency <hours>', 'backup frequency in hours (4-12)')
+    .option('--retention <days>', 'retention period in days (2-14)')
+    .option('--scheduler <bool>', 'automatic backups on (true) or off (false)')
+    .option('--encryption-cert <file>', 'public key certificate (.cer) to encrypt backups to')
+    .option('--staging-path <dir>', 'local staging cache')
+    .option('--volume-size-mib <n>', 'volume size in MiB')
+    .addOption(secretsOption())
+    .action((o: Record<string, string | boolean | undefined>) =>
+      runCommand({ ...opts(), secretsStdin: Boolean(o.secretsStdin) }, (ctx, secrets) =>
+        setBackupLocation(ctx, {
+          location: o.location as string | undefined,
+          path: o.path as string | undefined,
+          userName: o.userName as string | undefined,
+          password: secrets.password,
+          backupFrequencyInHours: parseInteger('BackupFrequencyInHours', o.frequency as string | undefined),
+          backupRetentionPeriodInDays: parseInteger('BackupRetentionPeriodInDays', o.retention as string | undefined),
+          isBackupSchedulerEnabled: parseBoolean('IsBackupSchedulerEnabled', o.scheduler as string | undefined),
+          encryptionCertPath: o.encryptionCert as string | undefined,
+          encryptionKey: secrets.encryptionKey,
+          stagingPath: o.stagingPath as string | undefined,
+          volumeSizeMiB: parseInteger('VolumeSizeMiB', o.volumeSizeMib as string | undefined),
+        }),
+      ),
+    );
+
+  const schedule = program.command('schedule').description('automatic backups');
+  schedule.command('enable').action(() => runCommand(opts(), (ctx) => setScheduler(ctx, true)));
+  schedule.command('disable').action(() => runCommand(opts(), (ctx) => setScheduler(ctx, false)));
+
+  const role = program.command('role').description('infrastructure roles (data sources)');
+  role
+    .command('add')
+    .requiredOption('--name <name>', 'role name, e.g. KeyVault')
+    .requiredOption('--path <dir>', 'local directory holding the role data')
+    .action((o: { name: string; path: string }) => runCommand(opts(), async (ctx) => toBackupRole(await addRole(ctx, o.name, o.path))));
+  role.command('list').action(() => runCommand(opts(), async (ctx) => (await listRoles(ctx)).map(toBackupRole)));
+  role
+    .command('remove')
+    .requiredOption('--name <name>', 'role name')
+    .action((o: { name: string }) => runCommand(opts(), async (ctx) => toBackupRole(await removeRole(ctx, o.name))));
+
+  const backup = program.command('backup').description('backups');
+  backup
+    .command('start')
+    .option('--automatic', 'mark the backup as started by the scheduler')
+    .option('--no-wait', 'return as soon as the backup is running')
+    .option('--backup-id <guid>', 'internal: the id chosen by a --no-wait parent')
+    .action((o: { automatic?: boolean; wait: boolean; backupId?: string }) =>
+      runCommand(opts(), (ctx) =>
+        o.wait ? startBackup(ctx, { automatic: Boolean(o.automatic), backupId: o.backupId }) : startBackupDetached(ctx, { automatic: Boolean(o.automatic) }),
+      ),
+    );
+  backup
+    .command('list')
+    .option('--top <n>', 'return at most n backups')
+    .option('--skip <n>', 'skip the first n backups')
+    .action((o: { top?: string; skip?: string }) => runCommand(opts(), (ctx) => listBackups(ctx, o)));
+  backup
+    .command('get')
+    .argument('<name>', 'backup id (GUID) or region/GUID')
+    .action((name: string) => runCommand(opts(), (ctx) => getBackup(ctx, name)));
+  backup
+    .command('verify')
+    .argument('<name>', 'backup id (GUID) or region/GUID')
+    .option('--pfx <file>', '.pfx to authenticate every chunk (password on stdin as pfxPassword)')
+    .option('--with-key', 'authenticate every chunk with the configured legacy key')
+    .addOption(secretsOption())
+    .action((name: string, o: { pfx?: string; withKey?: boolean; secretsStdin?: boolean }) =>
+      runCommand({ ...opts(), secretsStdin: Boolean(o.secretsStdin) }, (ctx, secrets) =>
+        verifyBackup(ctx, name, {
+          pfxPath: o.pfx,
+          pfxPassword: secrets.pfxPassword,
+          encryptionKey: secrets.encryptionKey,
+          withKey: Boolean(o.pfx || o.withKey || secrets.encryptionKey),
+        }),
+      ),
+    );
+
+  program
+    .command('restore')
+    .description('restore a backup (all roles, or one)')
+    .argument('<name>', 'backup id (GUID) or region/GUID')
+    .option('--pfx <file>', 'decryption certificate with private key (.pfx); password on stdin as pfxPassword')
+    .option('--role <name>', 'restore only this role')
+    .option('--destination <dir>', 'restore beside the originals, into <dir>/<role>')
+    .addOption(secretsOption())
+    .action((name: string, o: { pfx?: string; role?: string; destination?: string; secretsStdin?: boolean }) =>
+      runCommand({ ...opts(), secretsStdin: Boolean(o.secretsStdin) }, (ctx, secrets) =>
+        restoreBackup(ctx, {
+          name,
+          pfxPath: o.pfx,
+          pfxPassword: secrets.pfxPassword,
+          encryptionKey: secrets.encryptionKey,
+          roleName: o.role,
+          destination: o.destination,
+        }),
+      ),
+    );
+
+  program
+    .command('status')
+    .description('the Essentials view: schedule, last backup, capacity, certificate, warnings')
+    .action(() => runCommand(opts(), (ctx) => backupStatus(ctx)));
+
+  program
+    .command('prune')
+    .description('delete expired backups, incomplete uploads and stale certificate copies')
+    .option('--dry-run', 'list what would be deleted, delete nothing')
+    .action((o: { dryRun?: boolean }) => runCommand(opts(), (ctx) => pruneExternalStore(ctx, Boolean(o.dryRun))));
+
+  const service = program.command('service').description('the scheduler service');
+  service
+    .command('run')
+    .description('run the scheduler in the foreground until SIGTERM')
+    .option('--tick-seconds <n>', 'how often to look at the schedule', '30')
+    .action((o: { tickSeconds: string }) =>
+      runCommand(opts(), async (ctx) => {
+        await runService(ctx, Number(o.tickSeconds) * 1000);
+        return undefined;
+      }),
+    );
+  service
+    .command('unit')
+    .description('print a systemd unit for the service')
+    .option('--binary <path>', 'path of the installed binary', process.execPath)
+    .action((o: { binary: string }) =>
+      runCommand(opts(), async (ctx) => generateSystemdUnit({ binaryPath: o.binary, stateDir: ctx.home })),
+    );
+
+  program
+    .command('key')
+    .description('legacy encryption keys')
+    .command('new')
+    .description('a new key as New-AzsEncryptionKeyBase64 makes it')
+    .action(() => runCommand(opts(), async () => newLegacyKey()));
 
   return program;
 }

@@ -22,7 +22,6 @@ export function defaultConfiguration(): BackupConfiguration {
     backupFrequencyInHours: DEFAULT_FREQUENCY_HOURS,
     backupRetentionPeriodInDays: DEFAULT_RETENTION_DAYS,
     isBackupSchedulerEnabled: false,
-    scheduleAnchor: null,
     encryption: { mode: 'none', certificates: [], legacyKey: null, certificateEverConfigured: false },
     roles: [],
     stagingPath: null,

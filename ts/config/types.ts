@@ -38,8 +38,6 @@ export interface BackupConfiguration {
   backupRetentionPeriodInDays: number;
   /** A configuration written before the flag existed loads as false (the seed's 1807 rule). */
   isBackupSchedulerEnabled: boolean;
-  /** When automatic backups were first enabled: the schedule's anchor. */
-  scheduleAnchor: string | null;
   encryption: {
     /** 'none' until an admin configures a certificate or (legacy) a key. */
     mode: 'none' | 'certificate' | 'key';

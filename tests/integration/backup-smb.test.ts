@@ -1,0 +1,248 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestCertificate, type TestCertificate } from '../support/certs.js';
+import { binaryPath, runEngine } from '../support/engine.js';
+import { makeRoleTree, treeDigest } from '../support/data.js';
+import { startSamba, type SambaServer } from '../support/samba.js';
+
+interface Stamp {
+  home: string;
+  work: string;
+  cert: TestCertificate;
+  other: TestCertificate;
+  samba: SambaServer;
+  roles: { KeyVault: string; WAS: string };
+}
+
+async function newStamp(samba: SambaServer, folder: string): Promise<Stamp> {
+  const work = await mkdtemp(join(tmpdir(), 'azsb-e2e-'));
+  const cert = makeTestCertificate(join(work, 'cert'));
+  const other = makeTestCertificate(join(work, 'other'), { name: 'Another certificate', pfxPlainCertificate: true });
+  const roles = { KeyVault: join(work, 'data', 'keyvault'), WAS: join(work, 'data', 'was') };
+  makeRoleTree(roles.KeyVault, 3);
+  makeRoleTree(roles.WAS, 1);
+  const stamp: Stamp = { home: join(work, 'state'), work, cert, other, samba, roles };
+  // The admin creates the folder the backup path names; the engine never invents it.
+  await mkdir(join(samba.shareDir, folder), { mode: 0o777 });
+  await chmod(join(samba.shareDir, folder), 0o777);
+  const set = await engine(stamp, ['config', 'set', '--path', `${samba.uncPath}\\${folder}`, '--user-name', samba.userName, '--encryption-cert', cert.cerPath], {
+    password: samba.password,
+  });
+  expect(set.error).toBeNull();
+  for (const [name, path] of Object.entries(roles)) expect((await engine(stamp, ['role', 'add', '--name', name, '--path', path])).exitCode).toBe(0);
+  return stamp;
+}
+
+function engine(stamp: Stamp, args: string[], secrets?: Record<string, string>) {
+  return runEngine(args, { home: stamp.home, env: stamp.samba.env, ...(secrets ? { secrets } : {}) });
+}
+
+async function backup(stamp: Stamp): Promise<Record<string, unknown>> {
+  const run = await engine(stamp, ['backup', 'start']);
+  expect(run.error, JSON.stringify(run.error)).toBeNull();
+  return run.data as Record<string, unknown>;
+}
+
+describe('backups to a real Samba share (user + password)', () => {
+  let samba: SambaServer;
+  let stamp: Stamp;
+  let first: Record<string, unknown>;
+
+  beforeAll(async () => {
+    samba = await startSamba();
+    stamp = await newStamp(samba, 'stamp1');
+    first = await backup(stamp);
+  });
+  afterAll(async () => {
+    await samba?.destroy();
+  });
+
+  it('configures the share and reports its capacity, never the password', async () => {
+    const location = (await engine(stamp, ['config', 'get'])).data as Record<string, unknown>;
+    expect(location.Path).toBe(`${samba.uncPath}\\stamp1`);
+    expect(location.UserName).toBe(samba.userName);
+    expect(location.Password).toBe('');
+    expect(location.AvailableCapacity).toMatch(/^\d+(\.\d+)? (MB|GB|TB)$/);
+    expect(location.EncryptionCertThumbprint).toBe(stamp.cert.thumbprint);
+    expect(await readFile(join(stamp.home, 'config.json'), 'utf8')).not.toContain(samba.password);
+  });
+
+  it('makes a Succeeded backup with both roles, laid out under MASBackup', async () => {
+    expect(first.Status).toBe('Succeeded');
+    expect(first.RoleStatus).toEqual([
+      { RoleName: 'KeyVault', Status: 'Succeeded', Message: null },
+      { RoleName: 'WAS', Status: 'Succeeded', Message: null },
+    ]);
+    expect(first.Name).toBe(`local/${first.BackupId}`);
+    expect(first.EncryptionCertThumbprint).toBe(stamp.cert.thumbprint);
+    expect(first.TimeTakenToCreate).toMatch(/^PT(\d+H)?(\d+M)?[\d.]+S$/);
+    const folder = join(samba.shareDir, 'stamp1', 'MASBackup', String(first.BackupId));
+    expect(readdirSync(folder).sort()).toEqual(['BackupInfo.json', 'KeyVault.000.azsb', 'WAS.000.azsb', 'manifest.azsb']);
+    // Nothing readable leaks onto the share: the logs' text must not appear in any volume.
+    const volume = await readFile(join(folder, 'KeyVault.000.azsb'));
+    expect(volume.includes(Buffer.from('INFO line 42'))).toBe(false);
+  });
+
+  it('lists and gets the backup by GUID and by region/GUID', async () => {
+    const list = (await engine(stamp, ['backup', 'list'])).data as Array<Record<string, unknown>>;
+    expect(list.map((b) => b.BackupId)).toContain(first.BackupId);
+    for (const name of [String(first.BackupId), `local/${first.BackupId}`]) {
+      const got = await engine(stamp, ['backup', 'get', name]);
+      expect((got.data as Record<string, unknown>).BackupId).toBe(first.BackupId);
+    }
+    const missing = await engine(stamp, ['backup', 'get', '00000000-0000-0000-0000-000000000000']);
+    expect(missing.error?.code).toBe('BackupNotFound');
+    expect(missing.exitCode).toBe(6);
+  });
+
+  it('verifies checksums without a key and every chunk with the .pfx', async () => {
+    const quick = await engine(stamp, ['backup', 'verify', String(first.BackupId)]);
+    expect(quick.data).toMatchObject({ Level: 'Checksums', Verified: true, Volumes: 2 });
+    const full = await engine(stamp, ['backup', 'verify', String(first.BackupId), '--pfx', stamp.cert.pfxPath], { pfxPassword: stamp.cert.pfxPassword });
+    expect(full.data).toMatchObject({ Level: 'Full', Verified: true, Files: 12 });
+  });
+
+  it('restores byte-identical data beside the originals', async () => {
+    const dest = join(stamp.work, 'restored');
+    const run = await engine(stamp, ['restore', String(first.BackupId), '--pfx', stamp.cert.pfxPath, '--destination', dest], { pfxPassword: stamp.cert.pfxPassword });
+    expect(run.error).toBeNull();
+    expect(treeDigest(join(dest, 'KeyVault'))).toEqual(treeDigest(stamp.roles.KeyVault));
+    expect(treeDigest(join(dest, 'WAS'))).toEqual(treeDigest(stamp.roles.WAS));
+  });
+
+  it('restores one role to its original path, replacing what changed there', async () => {
+    const before = treeDigest(stamp.roles.WAS);
+    await writeFile(join(stamp.roles.WAS, 'config', 'settings.json'), 'damaged');
+    await writeFile(join(stamp.roles.WAS, 'stray.txt'), 'not in the backup');
+    const run = await engine(stamp, ['restore', `local/${first.BackupId}`, '--role', 'WAS', '--pfx', stamp.cert.pfxPath], { pfxPassword: stamp.cert.pfxPassword });
+    expect(run.error).toBeNull();
+    expect(treeDigest(stamp.roles.WAS)).toEqual(before);
+  });
+
+  it('refuses the wrong certificate before trying its password, and a wrong password', async () => {
+    const dest = join(stamp.work, 'wrong-cert');
+    // This .pfx shows its certificate without the password: refused before the password is tried.
+    const wrongCert = await engine(stamp, ['restore', String(first.BackupId), '--pfx', stamp.other.pfxPath, '--destination', dest], { pfxPassword: 'not-even-its-password' });
+    expect(wrongCert.error?.code).toBe('DecryptionCertMismatch');
+    expect(wrongCert.error?.message).toContain(stamp.cert.thumbprint);
+    expect(wrongCert.error?.message).toContain(stamp.other.thumbprint);
+    // With its own password the wrong certificate is refused just the same.
+    const wrongCertRightPassword = await engine(stamp, ['restore', String(first.BackupId), '--pfx', stamp.other.pfxPath, '--destination', dest], { pfxPassword: stamp.other.pfxPassword });
+    expect(wrongCertRightPassword.error?.code).toBe('DecryptionCertMismatch');
+    const wrongPassword = await engine(stamp, ['restore', String(first.BackupId), '--pfx', stamp.cert.pfxPath, '--destination', dest], { pfxPassword: 'wrong' });
+    expect(wrongPassword.error?.code).toBe('DecryptionPasswordWrong');
+    expect(wrongPassword.stdout).not.toContain(stamp.cert.pfxPassword);
+    expect(existsSync(dest) ? readdirSync(dest) : []).toEqual([]);
+  });
+
+  it('detects a tampered volume and leaves no partly restored tree', async () => {
+    const second = await backup(stamp);
+    const volume = join(samba.shareDir, 'stamp1', 'MASBackup', String(second.BackupId), 'KeyVault.000.azsb');
+    const bytes = await readFile(volume);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x40;
+    await writeFile(volume, bytes);
+    const quick = await engine(stamp, ['backup', 'verify', String(second.BackupId)]);
+    expect(quick.error?.code).toBe('IntegrityFailed');
+    const dest = join(stamp.work, 'tampered');
+    const run = await engine(stamp, ['restore', String(second.BackupId), '--pfx', stamp.cert.pfxPath, '--destination', dest], { pfxPassword: stamp.cert.pfxPassword });
+    expect(run.error?.code).toBe('IntegrityFailed');
+    expect(existsSync(dest) ? readdirSync(dest) : []).toEqual([]);
+  });
+
+  it('detects a truncated volume', async () => {
+    const third = await backup(stamp);
+    const volume = join(samba.shareDir, 'stamp1', 'MASBackup', String(third.BackupId), 'WAS.000.azsb');
+    const size = (await readFile(volume)).length;
+    await truncate(volume, size - 70_000);
+    const full = await engine(stamp, ['backup', 'verify', String(third.BackupId), '--pfx', stamp.cert.pfxPath], { pfxPassword: stamp.cert.pfxPassword });
+    expect(full.error?.code).toBe('IntegrityFailed');
+  });
+
+  it('refuses a wrong share password and keeps the previous configuration', async () => {
+    const before = (await engine(stamp, ['config', 'get'])).data as Record<string, unknown>;
+    const run = await engine(stamp, ['config', 'set', '--path', `${samba.uncPath}\\elsewhere`, '--frequency', '6'], { password: 'definitely-wrong' });
+    expect(run.error?.code).toBe('ShareAuthentication');
+    expect(run.exitCode).toBe(5);
+    expect(run.stdout).not.toContain('definitely-wrong');
+    const after = (await engine(stamp, ['config', 'get'])).data as Record<string, unknown>;
+    expect(after.Path).toBe(before.Path);
+    expect(after.BackupFrequencyInHours).toBe(before.BackupFrequencyInHours);
+    expect((await engine(stamp, ['backup', 'verify', String(first.BackupId)])).data).toMatchObject({ Verified: true });
+  });
+
+  it('allows one backup at a time: of two concurrent starts exactly one succeeds', async () => {
+    const [a, b] = await Promise.all([engine(stamp, ['backup', 'start']), engine(stamp, ['backup', 'start'])]);
+    const outcomes = [a, b].map((r) => r.error?.code ?? (r.data as Record<string, unknown>).Status).sort();
+    expect(outcomes).toEqual(['BackupInProgress', 'Succeeded']);
+    const refused = [a, b].find((r) => r.error)!;
+    expect(refused.error!.message).toMatch(/[0-9a-f-]{36}/);
+  });
+});
+
+describe('a share that goes away in the middle of a backup', () => {
+  let samba: SambaServer;
+  afterAll(async () => {
+    await samba?.destroy();
+  });
+
+  it('fails the backup, leaves nothing that looks valid, and keeps the previous good backup', async () => {
+    samba = await startSamba();
+    const stamp = await newStamp(samba, 'stamp2');
+    const good = await backup(stamp);
+    // Many small volumes and enough data that the upload is still going when smbd is stopped.
+    await engine(stamp, ['config', 'set', '--volume-size-mib', '1']);
+    makeRoleTree(join(stamp.roles.KeyVault, 'more'), 24);
+
+    const child = spawn(binaryPath(), ['backup', 'start'], { env: { PATH: process.env.PATH ?? '', ...samba.env, AZSBACKUP_HOME: stamp.home } });
+    let stdout = '';
+    let stopped = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (!stopped && stdout.includes('Uploaded KeyVault.002.azsb')) {
+        stopped = true;
+        void samba.stop();
+      }
+    });
+    const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    expect(stopped).toBe(true);
+    expect(exitCode).toBe(5);
+    const error = stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; error?: { code: string } }).find((l) => l.type === 'error');
+    expect(error?.error?.code).toMatch(/^Share(Connectivity|GeneralFault)$/);
+
+    await samba.restart();
+    const list = (await engine(stamp, ['backup', 'list'])).data as Array<Record<string, unknown>>;
+    const failed = list.find((b) => b.BackupId !== good.BackupId);
+    expect(failed?.Status).toBe('Failed');
+    const failedFolder = join(samba.shareDir, 'stamp2', 'MASBackup', String(failed?.BackupId));
+    expect(existsSync(join(failedFolder, 'BackupInfo.json'))).toBe(false);
+    expect(list.find((b) => b.BackupId === good.BackupId)?.Status).toBe('Succeeded');
+    const verify = await engine(stamp, ['backup', 'verify', String(good.BackupId), '--pfx', stamp.cert.pfxPath], { pfxPassword: stamp.cert.pfxPassword });
+    expect(verify.data).toMatchObject({ Verified: true, Level: 'Full' });
+    await rm(join(stamp.roles.KeyVault, 'more'), { recursive: true });
+  });
+});
+
+describe.each([
+  ['server signing = mandatory', { signingMandatory: true }],
+  ['SMB3 only', { smb3Only: true }],
+])('round trip with %s', (_label, options) => {
+  let samba: SambaServer;
+  afterAll(async () => {
+    await samba?.destroy();
+  });
+
+  it('backs up and restores byte-identical data', async () => {
+    samba = await startSamba(options);
+    const stamp = await newStamp(samba, 'hardened');
+    const made = await backup(stamp);
+    expect(made.Status).toBe('Succeeded');
+    const dest = join(stamp.work, 'restored');
+    const run = await engine(stamp, ['restore', String(made.BackupId), '--pfx', stamp.cert.pfxPath, '--destination', dest], { pfxPassword: stamp.cert.pfxPassword });
+    expect(run.error).toBeNull();
+    expect(treeDigest(join(dest, 'KeyVault'))).toEqual(treeDigest(stamp.roles.KeyVault));
+  });
+});

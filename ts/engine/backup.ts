@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AzsError, toAzsError } from '../errors.js';
+import { loadConfiguration } from '../config/store.js';
+import type { BackupConfiguration, RoleSource } from '../config/types.js';
+import { loadMachineKey } from '../config/seal.js';
+import { packDirectory, type PackSummary } from '../archive/tar-writer.js';
+import { createCompressStream } from '../archive/zstd-blocks.js';
+import { createEncryptStream } from '../crypto/index.js';
+import { checkRoleSource } from '../roles/source-check.js';
+import { measureTree } from '../roles/measure.js';
+import { backupFile, backupFolder, INFO_FILE, MANIFEST_FILE } from '../catalog/layout.js';
+import { isoDuration } from '../catalog/azure-shape.js';
+import type { BackupInfo, OperationStatus, RoleStatus, VolumeRecord } from '../catalog/types.js';
+import { writeLocalRecord, type LocalBackupRecord } from '../catalog/local-catalog.js';
+import type { StorageTarget } from '../storage/target.js';
+import { statePaths } from '../util/state-dir.js';
+import { BACKUP_DATA_VERSION, ENGINE_VERSION } from '../version.js';
+import type { EngineContext } from './context.js';
+import { encryptionPlan, type EncryptionPlan } from './encryption.js';
+import { openConfiguredTarget } from './share.js';
+import { prepareStaging, removeStaging } from './staging.js';
+import { Uploader } from './uploader.js';
+import { VolumeWriter } from './volume-writer.js';
+import { publishCertificateCopy } from './certificate-copies.js';
+
+export interface BackupRequest {
+  automatic: boolean;
+  /** Chosen by the caller when it must know the id before the work starts (--no-wait). */
+  backupId?: string;
+}
+
+interface RoleOutcome {
+  status: RoleStatus;
+  volumes: VolumeRecord[];
+  summary: PackSummary | null;
+  path: string;
+}
+
+/**
+ * One backup, start to finish: check the sources and the staging cache, then per role
+ * archive → compress → encrypt → volumes → upload (overlapped), then the encrypted manifest,
+ * then BackupInfo.json last. Until that file exists the folder is an incomplete upload, never a
+ * backup: a failure at any point leaves nothing on the share that looks valid.
+ */
+export async function performBackup(ctx: EngineContext, request: BackupRequest): Promise<{ info: BackupInfo; config: BackupConfiguration }> {
+  const paths = statePaths(ctx.home);
+  const config = await loadConfiguration(ctx.home);
+  if (config.roles.length === 0) {
+    throw new AzsError('NotConfigured', 'No infrastructure roles are registered, so there is nothing to back up.', {
+      target: 'Roles',
+      remediation: 'Register each role directory with Add-AzsBackupRole -Name <role> -Path <directory>.',
+    });
+  }
+  const plan = encryptionPlan(config, await loadMachineKey(paths.machineKey));
+  const target = await openConfiguredTarget(ctx.home, config);
+
+  const backupId = request.backupId ?? randomUUID();
+  const started = ctx.now();
+  const record: LocalBackupRecord = {
+    backupId,
+    status: 'Running',
+    createdDateTime: started.toISOString(),
+    completedDateTime: null,
+    isAutomaticBackup: request.automatic,
+    pid: process.pid,
+    error: null,
+  };
+  await writeLocalRecord(paths.catalog, record);
+
+  let staging: string | null = null;
+  try {
+    const checked = await checkSources(config.roles);
+    const dataBytes = checked.reduce((sum, c) => sum + c.bytes, 0);
+    staging = await prepareStaging(config.stagingPath ?? paths.staging, backupId, dataBytes, config.volumeSizeBytes);
+    const folder = backupFolder(backupId);
+    await target.ensureDirectory(folder);
+
+    let doneBytes = 0;
+    const report = (status: string) =>
+      ctx.reporter.progress('Backup', status, dataBytes > 0 ? Math.min(99, Math.floor((doneBytes / dataBytes) * 100)) : undefined);
+    const uploader = new Uploader(target, folder, (file) => report(`Uploaded ${file}`));
+
+    const outcomes: RoleOutcome[] = [];
+    for (const { role, rejected } of checked) {
+      if (rejected) {
+        ctx.reporter.warning(`Role ${role.name} was not backed up: ${rejected.message}`);
+        outcomes.push({ status: { roleName: role.name, status: 'Failed', message: rejected.message }, volumes: [], summary: null, path: role.path });
+        continue;
+      }
+      report(`Backing up role ${role.name}`);
+      outcomes.push(await backupRole(role, { backupId, staging, plan, uploader, volumeSize: config.volumeSizeBytes, onBytes: (n) => (doneBytes += n) }));
+      for (const w of roleWarnings(outcomes[outcomes.length - 1]!)) ctx.reporter.warning(w);
+    }
+    await uploader.drain();
+
+    report('Writing the encrypted manifest');
+    const manifest = await writeManifest(staging, backupId, plan, outcomes);
+    await uploader.enqueue(manifest.localPath, MANIFEST_FILE, manifest.size);
+    await uploader.drain();
+    await publishCertificateCopy(target, config, plan);
+
+    const completed = ctx.now();
+    const info = buildInfo(config, request, backupId, started, completed, plan, outcomes, manifest);
+    // Last step, and the only one that makes the backup visible as a backup.
+    await target.writeFile(backupFile(backupId, INFO_FILE), Buffer.from(`${JSON.stringify(info, null, 2)}\n`));
+    await writeLocalRecord(paths.catalog, { ...record, status: info.status, completedDateTime: info.completedDateTime });
+    ctx.reporter.progress('Backup', `Backup ${backupId} ${info.status}`, 100);
+    return { info, config };
+  } catch (err) {
+    const e = toAzsError(err);
+    await writeLocalRecord(paths.catalog, {
+      ...record,
+      status: 'Failed',
+      completedDateTime: ctx.now().toISOString(),
+      error: { code: e.code, message: e.message },
+    });
+    // Only this backup's own folder is touched; if the share is gone this fails too and the
+    // incomplete folder is removed by the next prune.
+    await target.removeDirectory(backupFolder(backupId)).catch(() => {});
+    throw e;
+  } finally {
+    if (staging) await removeStaging(staging);
+    await target.close();
+  }
+}
+
+async function checkSources(roles: RoleSource[]) {
+  const out: Array<{ role: RoleSource; bytes: number; rejected: AzsError | null }> = [];
+  for (const role of roles) {
+    try {
+      await checkRoleSource(role);
+      out.push({ role, bytes: (await measureTree(role.path)).bytes, rejected: null });
+    } catch (err) {
+      out.push({ role, bytes: 0, rejected: toAzsError(err) });
+    }
+  }
+  if (out.every((o) => o.rejected)) {
+    const first = out[0]!.rejected!;
+    throw new AzsError('SourceRejected', `No role could be backed up: ${out.map((o) => o.rejected!.message).join(' ')}`, {
+      target: first.target ?? 'Roles',
+      remediation: first.remediation ?? 'Fix the role directories, or re-register them with Add-AzsBackupRole.',
+    });
+  }
+  return out;
+}
+
+async function backupRole(
+  role: RoleSource,
+  env: { backupId: string; staging: string; plan: EncryptionPlan; uploader: Uploader; volumeSize: number; onBytes: (n: number) => void },
+): Promise<RoleOutcome> {
+  const packed = packDirectory(role.path);
+  const writer = new VolumeWriter({
+    stagingDir: env.staging,
+    backupId: env.backupId,
+    role: role.name,
+    recipients: env.plan.recipients,
+    volumeSize: env.volumeSize,
+    onSealed: (v) => env.uploader.enqueue(v.localPath, v.file, v.size),
+  });
+  const counted = async function* (source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
+      env.onBytes(chunk.length);
+      yield chunk;
+    }
+  };
+  await pipeline(packed.stream, counted, createCompressStream(), writer);
+  const summary = await packed.done;
+  const problems = [
+    ...summary.inconsistent.map((p) => `${p} kept changing while it was read`),
+    ...summary.unreadable.map((p) => `${p} could not be read`),
+  ];
+  const status: OperationStatus = problems.length > 0 ? 'PartialSucceeded' : 'Succeeded';
+  return {
+    status: { roleName: role.name, status, ...(problems.length > 0 ? { message: problems.join('; ') } : {}) },
+    volumes: writer.sealed.map((v) => ({ file: v.file, role: v.role, index: v.index, size: v.size, sha256: v.sha256 })),
+    summary,
+    path: role.path,
+  };
+}
+
+function roleWarnings(outcome: RoleOutcome): string[] {
+  return outcome.status.message ? [`Role ${outcome.status.roleName} is ${outcome.status.status}: ${outcome.status.message}`] : [];
+}
+
+async function writeManifest(staging: string, backupId: string, plan: EncryptionPlan, outcomes: RoleOutcome[]) {
+  const body = {
+    formatVersion: 1,
+    backupId,
+    roles: outcomes.map((o) => ({
+      name: o.status.roleName,
+      sourcePath: o.path,
+      status: o.status.status,
+      volumes: o.volumes,
+      files: o.summary?.files ?? [],
+      inconsistent: o.summary?.inconsistent ?? [],
+      unreadable: o.summary?.unreadable ?? [],
+    })),
+  };
+  const localPath = `${staging}/${MANIFEST_FILE}`;
+  const hash = createHash('sha256');
+  let size = 0;
+  await pipeline(
+    Readable.from([Buffer.from(JSON.stringify(body))]),
+    createEncryptStream(plan.recipients, { contentType: 'manifest', backupId, role: null, index: null }),
+    async function* (source: AsyncIterable<Buffer>) {
+      for await (const piece of source) {
+        hash.update(piece);
+        size += piece.length;
+        yield piece;
+      }
+    },
+    createWriteStream(localPath, { mode: 0o600 }),
+  );
+  return { localPath, size, sha256: hash.digest('hex') };
+}
+
+function overallStatus(outcomes: RoleOutcome[]): OperationStatus {
+  if (outcomes.every((o) => o.status.status === 'Succeeded')) return 'Succeeded';
+  if (outcomes.every((o) => o.status.status === 'Failed')) return 'Failed';
+  return 'PartialSucceeded';
+}
+
+function buildInfo(
+  config: BackupConfiguration,
+  request: BackupRequest,
+  backupId: string,
+  started: Date,
+  completed: Date,
+  plan: EncryptionPlan,
+  outcomes: RoleOutcome[],
+  manifest: { size: number; sha256: string },
+): BackupInfo {
+  const volumes = outcomes.flatMap((o) => o.volumes);
+  return {
+    formatVersion: 1,
+    backupId,
+    location: config.location,
+    deploymentId: config.deploymentId,
+    status: overallStatus(outcomes),
+    roleStatus: outcomes.map((o) => o.status),
+    createdDateTime: started.toISOString(),
+    completedDateTime: completed.toISOString(),
+    timeTakenToCreate: isoDuration(completed.getTime() - started.getTime()),
+    isAutomaticBackup: request.automatic,
+    encryption: { mode: plan.mode, certificateThumbprints: plan.certificateThumbprints, keyId: plan.keyId },
+    sourceBytes: outcomes.reduce((s, o) => s + (o.summary?.bytes ?? 0), 0),
+    storedBytes: volumes.reduce((s, v) => s + v.size, 0) + manifest.size,
+    fileCount: outcomes.reduce((s, o) => s + (o.summary?.fileCount ?? 0), 0),
+    volumes,
+    manifest: { file: MANIFEST_FILE, size: manifest.size, sha256: manifest.sha256 },
+    backupDataVersion: BACKUP_DATA_VERSION,
+    stampVersion: ENGINE_VERSION,
+    oemVersion: null,
+    engineVersion: ENGINE_VERSION,
+  };
+}
+
+export type { StorageTarget };

@@ -1,0 +1,80 @@
+import { AzsError } from '../errors.js';
+import { loadConfiguration } from '../config/store.js';
+import type { BackupConfiguration } from '../config/types.js';
+import { backupFolder, CERTIFICATES_DIR } from '../catalog/layout.js';
+import { planPrune, type PrunePlan, type ShareBackupEntry } from '../catalog/retention.js';
+import { checkShareClock } from '../catalog/clock-check.js';
+import type { StorageTarget } from '../storage/target.js';
+import { inspectBackupLock } from '../schedule/backup-lock.js';
+import { appendLog } from '../util/log.js';
+import type { EngineContext } from './context.js';
+import { scanShare } from './backups.js';
+import { openConfiguredTarget } from './share.js';
+
+function pathOf(item: PrunePlan['toDelete'][number]): string {
+  return item.kind === 'backup' ? backupFolder(item.folderName) : `${CERTIFICATES_DIR}/${item.fileName}`;
+}
+
+async function plan(ctx: EngineContext, config: BackupConfiguration, target: StorageTarget): Promise<PrunePlan> {
+  const share = await scanShare(target);
+  const backups: ShareBackupEntry[] = share.map((s) => ({
+    folderName: s.backupId,
+    backupId: s.info?.backupId ?? s.backupId,
+    complete: s.info !== null,
+    status: s.info?.status ?? null,
+    createdDateTime: s.info?.createdDateTime ?? s.modified,
+    lastModified: s.modified,
+    ...(s.info ? { certificateThumbprints: s.info.encryption.certificateThumbprints } : {}),
+  }));
+  const certificateFiles = (await target.list(CERTIFICATES_DIR)).filter((e) => !e.isDirectory && e.name.toLowerCase().endsWith('.cer')).map((e) => e.name);
+  const lock = await inspectBackupLock(ctx.home);
+  const current = config.encryption.mode === 'certificate' ? (config.encryption.certificates[0]?.thumbprint ?? null) : null;
+  return planPrune(
+    { backups, certificateFiles, currentThumbprint: current },
+    { retentionDays: config.backupRetentionPeriodInDays, now: ctx.now(), runningBackupId: lock.state === 'held' ? (lock.info?.backupId ?? null) : null },
+  );
+}
+
+/**
+ * Deletes what retention says must go: expired backups (never the newest good one), incomplete
+ * uploads, certificate copies no backup needs. Age-based deletion is refused when the share's
+ * clock disagrees with ours by more than five minutes: a wrong clock must not erase backups.
+ * A dry run lists exactly what the real run would delete.
+ */
+export async function pruneWith(ctx: EngineContext, config: BackupConfiguration, target: StorageTarget, dryRun: boolean): Promise<string[]> {
+  const selection = await plan(ctx, config, target);
+  if (selection.toDelete.some((d) => d.kind === 'backup')) await checkShareClock(target, ctx.now);
+  const paths = selection.toDelete.map(pathOf);
+  if (dryRun) return paths;
+  for (const item of selection.toDelete) {
+    const path = pathOf(item);
+    if (item.kind === 'backup') await target.removeDirectory(path);
+    else await target.removeFile(path);
+    await appendLog(ctx.home, 'prune.log', { deleted: path, reason: item.reason, detail: item.detail });
+  }
+  for (const note of selection.notes) await appendLog(ctx.home, 'prune.log', { note });
+  return paths;
+}
+
+export async function pruneExternalStore(ctx: EngineContext, dryRun: boolean): Promise<Record<string, unknown>> {
+  const config = await loadConfiguration(ctx.home);
+  const target = await openConfiguredTarget(ctx.home, config);
+  try {
+    const paths = await pruneWith(ctx, config, target, dryRun);
+    return { PathsToDelete: paths, Deleted: !dryRun && paths.length > 0 };
+  } finally {
+    await target.close();
+  }
+}
+
+/** Retention after a backup or a retention change: a problem is reported, never fatal. */
+export async function applyRetention(ctx: EngineContext, config: BackupConfiguration, target: StorageTarget): Promise<void> {
+  try {
+    const deleted = await pruneWith(ctx, config, target, false);
+    for (const path of deleted) ctx.reporter.warning(`Retention (${config.backupRetentionPeriodInDays} days) deleted ${path}.`);
+  } catch (err) {
+    const message = err instanceof AzsError ? err.message : String(err);
+    ctx.reporter.warning(`Retention was not applied: ${message}`);
+    await appendLog(ctx.home, 'prune.log', { skipped: true, reason: message });
+  }
+}

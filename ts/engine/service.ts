@@ -1,0 +1,40 @@
+import { loadConfiguration } from '../config/store.js';
+import { abortableSleep, runScheduler } from '../schedule/service.js';
+import { appendLog } from '../util/log.js';
+import type { EngineContext } from './context.js';
+import { startBackup } from './start.js';
+
+/**
+ * `azsbackup service run`: the scheduler in the foreground (systemd, a Windows service, or Task
+ * Scheduler keep it alive). Stops cleanly on SIGTERM/SIGINT.
+ */
+export async function runService(ctx: EngineContext, tickIntervalMs?: number): Promise<void> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    await runScheduler({
+      stateDir: ctx.home,
+      loadConfig: async () => {
+        const config = await loadConfiguration(ctx.home);
+        return config.path ? config : null;
+      },
+      runBackup: async () => {
+        const backup = await startBackup(ctx, { automatic: true });
+        return { backupId: String(backup.BackupId), status: backup.Status as never };
+      },
+      now: ctx.now,
+      sleep: abortableSleep,
+      log: (entry) => {
+        process.stderr.write(`${new Date().toISOString()} ${entry.level} ${entry.event}: ${entry.message}\n`);
+        void appendLog(ctx.home, 'scheduler.log', { ...entry });
+      },
+      signal: controller.signal,
+      ...(tickIntervalMs ? { tickIntervalMs } : {}),
+    });
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
+}

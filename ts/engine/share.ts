@@ -1,0 +1,18 @@
+import { AzsError } from '../errors.js';
+import type { BackupConfiguration } from '../config/types.js';
+import { loadMachineKey, unseal } from '../config/seal.js';
+import { openStorageTarget } from '../storage/open.js';
+import type { StorageTarget } from '../storage/target.js';
+import { statePaths } from '../util/state-dir.js';
+
+/** Opens the configured backup location, unsealing the share password only for this call. */
+export async function openConfiguredTarget(home: string, config: BackupConfiguration): Promise<StorageTarget> {
+  if (!config.path) {
+    throw new AzsError('NotConfigured', 'No backup location is configured.', {
+      target: 'Path',
+      remediation: 'Set the backup share with Set-AzsBackupConfiguration -Path \\\\server\\share\\folder -UserName DOMAIN\\user -Password <SecureString>.',
+    });
+  }
+  const password = config.password ? unseal(await loadMachineKey(statePaths(home).machineKey), config.password) : null;
+  return openStorageTarget({ path: config.path, userName: config.userName, password });
+}

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { pipeline, Readable, Transform } from 'node:stream';
+import { createDecryptStream, type Identity } from '../crypto/index.js';
+import { backupFile } from '../catalog/layout.js';
+import type { VolumeRecord } from '../catalog/types.js';
+import { AzsError } from '../errors.js';
+import type { StorageTarget } from '../storage/target.js';
+
+function mismatch(file: string, what: string): AzsError {
+  return new AzsError('IntegrityFailed', `${file} does not match what BackupInfo.json recorded for it (${what}): the file on the share was changed, replaced or cut short.`, {
+    target: file,
+    remediation: 'Use another backup; check the share for damage or tampering.',
+  });
+}
+
+/**
+ * One volume from the share with its size and SHA-256 checked against BackupInfo.json as it
+ * streams by. Optionally decrypted, in which case every chunk is authenticated as well.
+ */
+export async function openVolume(target: StorageTarget, backupId: string, volume: VolumeRecord, identities: Identity[] | null): Promise<Readable> {
+  const source = await target.openRead(backupFile(backupId, volume.file));
+  const hash = createHash('sha256');
+  let size = 0;
+  const checked = new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+    flush(callback) {
+      if (size !== volume.size) return callback(mismatch(volume.file, `size ${size}, expected ${volume.size}`));
+      if (hash.digest('hex') !== volume.sha256) return callback(mismatch(volume.file, 'SHA-256'));
+      callback();
+    },
+  });
+  // pipeline, not pipe: a failure or an abandoned read anywhere must also end the download
+  // (an smbclient left blocked on a full pipe would hang the engine).
+  const stages: NodeJS.ReadWriteStream[] = [checked];
+  if (identities) {
+    stages.push(
+      createDecryptStream(identities, {
+        expectedContext: { contentType: 'volume', backupId, role: volume.role, index: volume.index },
+        target: volume.file,
+      }),
+    );
+  }
+  return pipeline([source, ...stages] as unknown as [Readable, Transform], () => {}) as unknown as Readable;
+}
+
+/** A role's volumes in order, decrypted and concatenated: the role's compressed archive. */
+export function readRoleArchive(target: StorageTarget, backupId: string, volumes: VolumeRecord[], identities: Identity[]): Readable {
+  const ordered = [...volumes].sort((a, b) => a.index - b.index);
+  ordered.forEach((v, i) => {
+    if (v.index !== i) throw mismatch(v.file, `volume ${i} of role ${v.role} is missing`);
+  });
+  return Readable.from(
+    (async function* () {
+      for (const volume of ordered) {
+        for await (const chunk of await openVolume(target, backupId, volume, identities)) yield chunk as Buffer;
+      }
+    })(),
+  );
+}
