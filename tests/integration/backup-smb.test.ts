@@ -1,45 +1,23 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCertificate, type TestCertificate } from '../support/certs.js';
-import { binaryPath, runEngine } from '../support/engine.js';
+import { binaryPath } from '../support/engine.js';
 import { makeRoleTree, treeDigest } from '../support/data.js';
+import { configureStamp, newStamp, type Stamp } from '../support/stamp.js';
 import { startSamba, type SambaServer } from '../support/samba.js';
 
-interface Stamp {
-  home: string;
-  work: string;
-  cert: TestCertificate;
-  other: TestCertificate;
-  samba: SambaServer;
-  roles: { KeyVault: string; WAS: string };
-}
-
-async function newStamp(samba: SambaServer, folder: string): Promise<Stamp> {
-  const work = await mkdtemp(join(tmpdir(), 'azsb-e2e-'));
-  const cert = makeTestCertificate(join(work, 'cert'));
-  const other = makeTestCertificate(join(work, 'other'), { name: 'Another certificate', pfxPlainCertificate: true });
-  const roles = { KeyVault: join(work, 'data', 'keyvault'), WAS: join(work, 'data', 'was') };
-  makeRoleTree(roles.KeyVault, 3);
-  makeRoleTree(roles.WAS, 1);
-  const stamp: Stamp = { home: join(work, 'state'), work, cert, other, samba, roles };
-  // The admin creates the folder the backup path names; the engine never invents it.
-  await mkdir(join(samba.shareDir, folder), { mode: 0o777 });
-  await chmod(join(samba.shareDir, folder), 0o777);
-  const set = await engine(stamp, ['config', 'set', '--path', `${samba.uncPath}\\${folder}`, '--user-name', samba.userName, '--encryption-cert', cert.cerPath], {
-    password: samba.password,
-  });
+/** A stamp on its share folder with a certificate configured, and a second, unrelated certificate. */
+async function certifiedStamp(samba: SambaServer, folder: string): Promise<Stamp & { other: TestCertificate }> {
+  const stamp = await newStamp(samba, folder, { keyVaultMiB: 3, wasMiB: 1 });
+  const set = await configureStamp(stamp, ['--encryption-cert', stamp.cert.cerPath]);
   expect(set.error).toBeNull();
-  for (const [name, path] of Object.entries(roles)) expect((await engine(stamp, ['role', 'add', '--name', name, '--path', path])).exitCode).toBe(0);
-  return stamp;
+  return Object.assign(stamp, { other: makeTestCertificate(join(stamp.work, 'other'), { name: 'Another certificate', pfxPlainCertificate: true }) });
 }
 
-function engine(stamp: Stamp, args: string[], secrets?: Record<string, string>) {
-  return runEngine(args, { home: stamp.home, env: stamp.samba.env, ...(secrets ? { secrets } : {}) });
-}
+const engine = (stamp: Stamp, args: string[], secrets?: Record<string, string>) => stamp.run(args, secrets);
 
 async function backup(stamp: Stamp): Promise<Record<string, unknown>> {
   const run = await engine(stamp, ['backup', 'start']);
@@ -49,12 +27,12 @@ async function backup(stamp: Stamp): Promise<Record<string, unknown>> {
 
 describe('backups to a real Samba share (user + password)', () => {
   let samba: SambaServer;
-  let stamp: Stamp;
+  let stamp: Stamp & { other: TestCertificate };
   let first: Record<string, unknown>;
 
   beforeAll(async () => {
     samba = await startSamba();
-    stamp = await newStamp(samba, 'stamp1');
+    stamp = await certifiedStamp(samba, 'stamp1');
     first = await backup(stamp);
   });
   afterAll(async () => {
@@ -191,7 +169,7 @@ describe('a share that goes away in the middle of a backup', () => {
 
   it('fails the backup, leaves nothing that looks valid, and keeps the previous good backup', async () => {
     samba = await startSamba();
-    const stamp = await newStamp(samba, 'stamp2');
+    const stamp = await certifiedStamp(samba, 'stamp2');
     const good = await backup(stamp);
     // Many small volumes and enough data that the upload is still going when smbd is stopped.
     await engine(stamp, ['config', 'set', '--volume-size-mib', '1']);
@@ -237,7 +215,7 @@ describe.each([
 
   it('backs up and restores byte-identical data', async () => {
     samba = await startSamba(options);
-    const stamp = await newStamp(samba, 'hardened');
+    const stamp = await certifiedStamp(samba, 'hardened');
     const made = await backup(stamp);
     expect(made.Status).toBe('Succeeded');
     const dest = join(stamp.work, 'restored');

@@ -18,6 +18,7 @@ import {
 } from '../schedule/schedule-state.js';
 import type { EngineContext } from './context.js';
 import { openConfiguredTarget } from './share.js';
+import { applyRetention } from './prune.js';
 
 export interface ConfigurationUpdate {
   location?: string | undefined;
@@ -151,6 +152,15 @@ export async function setBackupLocation(ctx: EngineContext, update: Configuratio
 
   await saveConfiguration(ctx.home, next);
   await updateSchedule(ctx, before, next, now);
+  // A shorter retention deletes what is now too old at once, as the portal warns it will.
+  if (next.path && next.backupRetentionPeriodInDays < before.backupRetentionPeriodInDays) {
+    const target = await openConfiguredTarget(ctx.home, next);
+    try {
+      await applyRetention(ctx, next, target);
+    } finally {
+      await target.close();
+    }
+  }
   return describeLocation(ctx, next);
 }
 
