@@ -8,10 +8,10 @@
  * than "last run + frequency" is what makes on-demand backups and slow backups leave the next
  * scheduled time alone, as the seed requires.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { FREQUENCY_RANGE, type BackupConfiguration } from '../config/types.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { AzsError, invalidParameter } from '../errors.js';
 
 export const SCHEDULE_FILE = 'schedule.json';
@@ -339,48 +339,5 @@ export async function readScheduleState(stateDir: string): Promise<ScheduleState
  * the old or the new file, and a power cut never leaves a half-written schedule.
  */
 export async function writeScheduleState(stateDir: string, state: ScheduleState): Promise<void> {
-  const file = scheduleStatePath(stateDir);
-  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await fs.open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await renameWithRetry(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-  await syncDirectory(path.dirname(file));
-}
-
-async function renameWithRetry(from: string, to: string): Promise<void> {
-  // Windows refuses to replace a file another process has open for a moment (a concurrent
-  // reader); a few short retries ride that out. Elsewhere rename replaces atomically first time.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await fs.rename(from, to);
-      return;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (process.platform !== 'win32' || attempt >= 5 || (code !== 'EPERM' && code !== 'EBUSY' && code !== 'EACCES')) {
-        throw err;
-      }
-      await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
-    }
-  }
-}
-
-/** Makes the rename itself durable. Windows cannot open directories this way; NTFS journals it. */
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeFileAtomic(scheduleStatePath(stateDir), `${JSON.stringify(state, null, 2)}\n`, 0o600);
 }

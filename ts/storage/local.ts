@@ -3,6 +3,7 @@ import type { Dirent } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
+import { syncDirectory } from '../util/atomic-file.js';
 import { AzsError } from '../errors.js';
 import { classifyErrno, shareError } from './share-errors.js';
 import type { Capacity, RemoteEntry, StorageTarget } from './target.js';
@@ -222,13 +223,3 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  // Directories cannot be opened for fsync on Windows; the rename is durable enough there.
-  if (process.platform === 'win32') return;
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}

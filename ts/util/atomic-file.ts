@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 
 /**
@@ -18,7 +19,7 @@ export async function writeFileAtomic(path: string, data: string | Buffer, mode 
     await handle.close();
   }
   try {
-    await rename(temp, path);
+    await renameReplacing(temp, path);
   } catch (err) {
     await rm(temp, { force: true });
     throw err;
@@ -26,8 +27,26 @@ export async function writeFileAtomic(path: string, data: string | Buffer, mode 
   await syncDirectory(dir);
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return; // directories cannot be opened for fsync there
+/**
+ * rename() that replaces the destination. Windows refuses while another process holds the
+ * target open for a moment (a concurrent reader); a few short retries ride that out.
+ */
+export async function renameReplacing(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rename(from, to);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (process.platform !== 'win32' || attempt >= 5 || (code !== 'EPERM' && code !== 'EBUSY' && code !== 'EACCES')) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
+    }
+  }
+}
+
+/** Makes a rename durable. Windows cannot open directories for fsync; NTFS journals the rename. */
+export async function syncDirectory(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
   const handle = await open(dir, 'r');
   try {
     await handle.sync();
