@@ -33,6 +33,16 @@ describe('the standalone binary', () => {
     expect(location.Password).toBe('');
   });
 
+  it('keeps resource tags, replacing them as -Tag does', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'azsb-bin-'));
+    const first = await runEngine(['config', 'set', '--tag', 'env=prod', '--tag', 'owner=ops=team'], { home });
+    expect((first.data as Record<string, unknown>).Tag).toEqual({ env: 'prod', owner: 'ops=team' });
+    const second = await runEngine(['config', 'set', '--tag', 'env=test'], { home });
+    expect((second.data as Record<string, unknown>).Tag).toEqual({ env: 'test' });
+    const bad = await runEngine(['config', 'set', '--tag', 'novalue'], { home });
+    expect(bad.error).toMatchObject({ code: 'InvalidParameter', target: 'Tag' });
+  });
+
   it('answers an unknown command with a non-zero exit', async () => {
     const result = await runEngine(['no-such-command'], { home: await mkdtemp(join(tmpdir(), 'azsb-bin-')) });
     expect(result.exitCode).not.toBe(0);

@@ -29,7 +29,7 @@ export function toBackupLocation(
     Name: config.location,
     Type: `${PROVIDER}/backupLocations`,
     Location: config.location,
-    Tag: {},
+    Tag: { ...config.tags },
     Path: config.path,
     UserName: config.userName,
     // Secrets never come back: the service answers with empty values and so do we.

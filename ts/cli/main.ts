@@ -41,8 +41,9 @@ export function buildProgram(): Command {
     .option('--encryption-cert <file>', 'public key certificate (.cer) to encrypt backups to')
     .option('--staging-path <dir>', 'local staging cache')
     .option('--volume-size-mib <n>', 'volume size in MiB')
+    .option('--tag <name=value>', 'resource tag (repeatable); replaces the tags', (v: string, all: string[]) => [...all, v], [] as string[])
     .addOption(secretsOption())
-    .action((o: Record<string, string | boolean | undefined>) =>
+    .action((o: Record<string, string | boolean | string[] | undefined>) =>
       runCommand({ ...opts(), secretsStdin: Boolean(o.secretsStdin) }, (ctx, secrets) =>
         setBackupLocation(ctx, {
           location: o.location as string | undefined,
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
           encryptionKey: secrets.encryptionKey,
           stagingPath: o.stagingPath as string | undefined,
           volumeSizeMiB: parseInteger('VolumeSizeMiB', o.volumeSizeMib as string | undefined),
+          tags: o.tag as unknown as string[],
         }),
       ),
     );

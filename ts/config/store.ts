@@ -24,6 +24,7 @@ export function defaultConfiguration(): BackupConfiguration {
     isBackupSchedulerEnabled: false,
     encryption: { mode: 'none', certificates: [], legacyKey: null, certificateEverConfigured: false },
     roles: [],
+    tags: {},
     stagingPath: null,
     volumeSizeBytes: DEFAULT_VOLUME_SIZE,
   };

@@ -48,6 +48,8 @@ export interface BackupConfiguration {
     certificateEverConfigured: boolean;
   };
   roles: RoleSource[];
+  /** Resource tags, echoed as Tag like the provider does. */
+  tags: Record<string, string>;
   /** Local staging cache; defaults to <state>/staging. */
   stagingPath: string | null;
   volumeSizeBytes: number;

@@ -32,6 +32,8 @@ export interface ConfigurationUpdate {
   encryptionKey?: string | undefined;
   stagingPath?: string | undefined;
   volumeSizeMiB?: number | undefined;
+  /** NAME=VALUE pairs; replaces the tags, as -Tag does. */
+  tags?: string[] | undefined;
 }
 
 /** Capacity of the share for AvailableCapacity; an unreachable share shows as unknown, not an error. */
@@ -106,6 +108,15 @@ export async function setBackupLocation(ctx: EngineContext, update: Configuratio
     next.volumeSizeBytes = update.volumeSizeMiB * 1024 * 1024;
   }
 
+  if (update.tags !== undefined && update.tags.length > 0) {
+    const tags: Record<string, string> = {};
+    for (const pair of update.tags) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) throw invalidParameter('Tag', pair, 'NAME=VALUE pairs');
+      tags[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+    next.tags = tags;
+  }
   if (update.encryptionCertPath !== undefined && update.encryptionKey !== undefined) {
     throw new AzsError('InvalidParameter', 'Pass either -EncryptionCertPath or -EncryptionKey, not both.', { target: 'EncryptionKey' });
   }

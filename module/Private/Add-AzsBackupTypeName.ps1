@@ -1,0 +1,38 @@
+function Add-AzsBackupTypeName {
+    <#
+    .SYNOPSIS
+        Puts type names at the front of an object's PSTypeNames, in the order given.
+
+    .DESCRIPTION
+        The first name selects the view in AzsBackup.Format.ps1xml; the following ones are the
+        Azure Stack model names that existing scripts may look for in PSTypeNames.
+
+    .PARAMETER InputObject
+        The object to decorate (changed in place).
+
+    .PARAMETER TypeName
+        Type names, most specific first.
+
+    .OUTPUTS
+        None
+    #>
+    [CmdletBinding()]
+    [OutputType([void])]
+    param(
+        [Parameter(Mandatory)]
+        [psobject]
+        $InputObject,
+
+        [Parameter(Mandatory)]
+        [string[]]
+        $TypeName
+    )
+
+    for ($index = $TypeName.Count - 1; $index -ge 0; $index--) {
+        $name = $TypeName[$index]
+        while ($InputObject.PSObject.TypeNames.Contains($name)) {
+            $null = $InputObject.PSObject.TypeNames.Remove($name)
+        }
+        $InputObject.PSObject.TypeNames.Insert(0, $name)
+    }
+}
