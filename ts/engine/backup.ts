@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AzsError, toAzsError } from '../errors.js';
@@ -16,8 +15,8 @@ import { backupFile, backupFolder, INFO_FILE, MANIFEST_FILE } from '../catalog/l
 import { isoDuration } from '../catalog/azure-shape.js';
 import type { BackupInfo, OperationStatus, RoleStatus, VolumeRecord } from '../catalog/types.js';
 import { writeLocalRecord, type LocalBackupRecord } from '../catalog/local-catalog.js';
-import type { StorageTarget } from '../storage/target.js';
 import { statePaths } from '../util/state-dir.js';
+import { digestTap } from '../util/digest-tap.js';
 import { BACKUP_DATA_VERSION, ENGINE_VERSION } from '../version.js';
 import type { EngineContext } from './context.js';
 import { encryptionPlan, type EncryptionPlan } from './encryption.js';
@@ -201,21 +200,14 @@ async function writeManifest(staging: string, backupId: string, plan: Encryption
     })),
   };
   const localPath = `${staging}/${MANIFEST_FILE}`;
-  const hash = createHash('sha256');
-  let size = 0;
+  const tap = digestTap();
   await pipeline(
     Readable.from([Buffer.from(JSON.stringify(body))]),
     createEncryptStream(plan.recipients, { contentType: 'manifest', backupId, role: null, index: null }),
-    async function* (source: AsyncIterable<Buffer>) {
-      for await (const piece of source) {
-        hash.update(piece);
-        size += piece.length;
-        yield piece;
-      }
-    },
+    tap,
     createWriteStream(localPath, { mode: 0o600 }),
   );
-  return { localPath, size, sha256: hash.digest('hex') };
+  return { localPath, ...tap.digest() };
 }
 
 function overallStatus(outcomes: RoleOutcome[]): OperationStatus {
@@ -259,4 +251,3 @@ function buildInfo(
   };
 }
 
-export type { StorageTarget };

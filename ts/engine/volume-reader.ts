@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
-import { pipeline, Readable, Transform } from 'node:stream';
+import { pipeline, Readable, type Transform } from 'node:stream';
 import { createDecryptStream, type Identity } from '../crypto/index.js';
 import { backupFile } from '../catalog/layout.js';
 import type { VolumeRecord } from '../catalog/types.js';
 import { AzsError } from '../errors.js';
 import type { StorageTarget } from '../storage/target.js';
+import { digestTap } from '../util/digest-tap.js';
 
 function mismatch(file: string, what: string): AzsError {
   return new AzsError('IntegrityFailed', `${file} does not match what BackupInfo.json recorded for it (${what}): the file on the share was changed, replaced or cut short.`, {
@@ -19,19 +19,10 @@ function mismatch(file: string, what: string): AzsError {
  */
 export async function openVolume(target: StorageTarget, backupId: string, volume: VolumeRecord, identities: Identity[] | null): Promise<Readable> {
   const source = await target.openRead(backupFile(backupId, volume.file));
-  const hash = createHash('sha256');
-  let size = 0;
-  const checked = new Transform({
-    transform(chunk: Buffer, _enc, callback) {
-      hash.update(chunk);
-      size += chunk.length;
-      callback(null, chunk);
-    },
-    flush(callback) {
-      if (size !== volume.size) return callback(mismatch(volume.file, `size ${size}, expected ${volume.size}`));
-      if (hash.digest('hex') !== volume.sha256) return callback(mismatch(volume.file, 'SHA-256'));
-      callback();
-    },
+  const checked = digestTap(({ size, sha256 }) => {
+    if (size !== volume.size) return mismatch(volume.file, `size ${size}, expected ${volume.size}`);
+    if (sha256 !== volume.sha256) return mismatch(volume.file, 'SHA-256');
+    return null;
   });
   // pipeline, not pipe: a failure or an abandoned read anywhere must also end the download
   // (an smbclient left blocked on a full pipe would hang the engine).

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createEncryptStream } from '../crypto/index.js';
 import type { Recipient } from '../crypto/recipients.js';
 import { volumeFileName } from '../catalog/layout.js';
+import { digestTap } from '../util/digest-tap.js';
 
 export interface SealedVolume {
   file: string;
@@ -93,19 +93,8 @@ export class VolumeWriter extends Writable {
       role: this.options.role,
       index,
     });
-    const hash = createHash('sha256');
-    let size = 0;
-    const written = pipeline(
-      encrypt,
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const piece of source) {
-          hash.update(piece);
-          size += piece.length;
-          yield piece;
-        }
-      },
-      createWriteStream(localPath, { flags: 'wx', mode: 0o600 }),
-    ).then(() => ({ size, sha256: hash.digest('hex') }));
+    const tap = digestTap();
+    const written = pipeline(encrypt, tap, createWriteStream(localPath, { flags: 'wx', mode: 0o600 })).then(() => tap.digest());
     // The pipeline's failure surfaces through seal(); keep it from being reported as unhandled.
     written.catch(() => {});
     this.current = { index, file, localPath, encrypt, written, plainBytes: 0 };
