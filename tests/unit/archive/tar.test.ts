@@ -1,10 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
-import { appendFile, lstat, mkdir, readFile, readlink, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, readdirSync } from 'node:fs';
+import { appendFile, lstat, mkdir, readFile, readlink, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AzsError } from '../../../ts/errors.js';
-import { encodeHeaders, packDirectory } from '../../../ts/archive/tar-writer.js';
+import { encodeHeaders, packDirectory, type PackedFile } from '../../../ts/archive/tar-writer.js';
 import { extractTar, listTar, safeRelativePath } from '../../../ts/archive/tar-reader.js';
 import {
   LONG_FILE,
@@ -369,6 +370,144 @@ describe('consistency of files changing during the backup', () => {
     const { stream, done } = packDirectory(src);
     stream.once('data', () => stream.destroy());
     await expect(done).rejects.toBeInstanceOf(Error);
+  });
+});
+
+describe('large-file path, streaming API and resources', () => {
+  const MiB = 1024 * 1024;
+
+  function openFds(): number {
+    return readdirSync('/proc/self/fd').length;
+  }
+
+  it('packs files around the small/large boundary identically, whatever the read size', async () => {
+    const src = path.join(work, 'src');
+    await mkdir(src);
+    const files = new Map<string, Buffer>();
+    for (const size of [MiB - 1, MiB, MiB + 1, 3 * MiB + 700]) files.set(`f-${size}.bin`, randomBytes(size));
+    for (const [rel, data] of files) await writeFile(path.join(src, rel), data);
+    const tars: Buffer[] = [];
+    for (const readSize of [300 * 1024 + 7, undefined]) {
+      const { stream, done } = packDirectory(src, readSize === undefined ? {} : { readSize });
+      const tar = await collect(stream);
+      const summary = await done;
+      expect(summary.archiveBytes).toBe(tar.length);
+      expect(summary.files.map((f) => [f.path, f.size, f.sha256])).toEqual(
+        [...files].sort(([a], [b]) => (a < b ? -1 : 1)).map(([rel, data]) => [rel, data.length, sha256(data)]),
+      );
+      const listed = await listTar(fromBuffer(tar));
+      expect(listed.files.map((f) => f.sha256)).toEqual(summary.files.map((f) => f.sha256));
+      tars.push(tar);
+    }
+    expect(tars[0]!.equals(tars[1]!)).toBe(true);
+  });
+
+  it('collectFiles: false keeps `files` empty and reports every final copy once through onPacked', async () => {
+    const src = path.join(work, 'src');
+    await mkdir(src);
+    await writeFile(path.join(src, 'before.txt'), 'stable\n');
+    await writeFile(path.join(src, 'db.log'), 'first version\n');
+    await writeFile(path.join(src, 'big.bin'), randomBytes(2 * MiB));
+    await writeFile(path.join(src, 'z-after.txt'), 'stable too\n');
+    const packed: PackedFile[] = [];
+    const { stream, done } = packDirectory(src, {
+      collectFiles: false,
+      onPacked: (f) => void packed.push(f),
+      onFile: async (rel, attempt) => {
+        if (rel === 'db.log' && attempt === 1) await appendFile(path.join(src, 'db.log'), 'appended\n');
+      },
+    });
+    await collect(stream);
+    const summary = await done;
+    expect(summary.files).toEqual([]);
+    expect(packed.map((f) => f.path)).toEqual(['before.txt', 'big.bin', 'z-after.txt', 'db.log']);
+    expect(summary.fileCount).toBe(4);
+    expect(summary.bytes).toBe(packed.reduce((n, f) => n + f.size, 0));
+    expect(packed.find((f) => f.path === 'db.log')?.sha256).toBe(sha256(await readFile(path.join(src, 'db.log'))));
+    expect(packed.find((f) => f.path === 'big.bin')?.sha256).toBe(sha256(await readFile(path.join(src, 'big.bin'))));
+
+    // The default still collects, and onPacked sees the same list in the same order.
+    const again: PackedFile[] = [];
+    const second = packDirectory(src, { onPacked: (f) => void again.push(f) });
+    await collect(second.stream);
+    expect((await second.done).files).toEqual(again);
+  });
+
+  it('fails the stream when onPacked throws', async () => {
+    const src = path.join(work, 'src');
+    await mkdir(src);
+    await writeFile(path.join(src, 'a.txt'), 'a');
+    const { stream, done } = packDirectory(src, {
+      onPacked: () => {
+        throw new Error('manifest full');
+      },
+    });
+    await expect(collect(stream)).rejects.toThrow('manifest full');
+    await expect(done).rejects.toThrow('manifest full');
+  });
+
+  it('pads a large file that shrank mid-read, then re-reads it', async () => {
+    const src = path.join(work, 'src');
+    const dst = path.join(work, 'dst');
+    await mkdir(src);
+    const file = path.join(src, 'shrinking.bin');
+    await writeFile(file, Buffer.alloc(3 * MiB, 0x62));
+    const { stream, done } = packDirectory(src, {
+      readSize: 256 * 1024,
+      onFile: async (_rel, attempt) => {
+        if (attempt === 1) await truncate(file, MiB + 1000);
+      },
+    });
+    const tar = await collect(stream);
+    const summary = await done;
+    expect((await listTar(fromBuffer(tar))).entries.map((e) => e.size)).toEqual([3 * MiB, MiB + 1000]);
+    expect(summary.files[0]?.size).toBe(MiB + 1000);
+    await extractTar(fromBuffer(tar), dst);
+    expect((await readFile(path.join(dst, 'shrinking.bin'))).equals(Buffer.alloc(MiB + 1000, 0x62))).toBe(true);
+  });
+
+  it.each([
+    ['small', 100],
+    ['large', 2 * MiB],
+  ])('reports a %s file swapped for a FIFO or a symlink as inconsistent, without reading it', async (_kind, size) => {
+    const src = path.join(work, 'src');
+    await mkdir(src);
+    await writeFile(path.join(src, 'pipe'), Buffer.alloc(size, 1));
+    await writeFile(path.join(src, 'link'), Buffer.alloc(size, 2));
+    await writeFile(path.join(src, 'target'), 'outside the snapshot');
+    const { stream, done } = packDirectory(src, {
+      onFile: async (rel, attempt) => {
+        if (attempt !== 1) return;
+        if (rel === 'pipe') {
+          await rm(path.join(src, 'pipe'));
+          execFileSync('mkfifo', [path.join(src, 'pipe')]);
+        } else if (rel === 'link') {
+          await rm(path.join(src, 'link'));
+          await symlink('target', path.join(src, 'link'));
+        }
+      },
+    });
+    const tar = await collect(stream);
+    const summary = await done;
+    expect(summary.inconsistent.sort()).toEqual(['link', 'pipe']);
+    expect(summary.files.map((f) => f.path)).toEqual(['target']);
+    // Neither swapped path got an entry: the check happens before any header is written.
+    expect((await listTar(fromBuffer(tar))).entries.map((e) => e.path)).toEqual(['target']);
+  });
+
+  it.skipIf(process.platform !== 'linux')('closes every file when the consumer stops in the middle of a large file', async () => {
+    const src = path.join(work, 'src');
+    await mkdir(src);
+    await writeFile(path.join(src, 'big'), Buffer.alloc(8 * MiB, 3));
+    const baseline = openFds();
+    const { stream, done } = packDirectory(src, { readSize: 64 * 1024 });
+    let chunks = 0;
+    stream.on('data', () => {
+      if (++chunks === 3) stream.destroy();
+    });
+    await expect(done).rejects.toBeInstanceOf(Error);
+    for (let i = 0; i < 100 && openFds() > baseline; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(openFds()).toBe(baseline);
   });
 });
 
