@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzsError } from '../../ts/errors.js';
-import { LocalTarget } from '../../ts/storage/local.js';
+import { LOCAL_READ_SIZE, LocalTarget } from '../../ts/storage/local.js';
 import { openStorageTarget } from '../../ts/storage/open.js';
 import { execaSmbSpawn, SmbClientTarget, type SmbSpawn } from '../../ts/storage/smbclient.js';
 import type { StorageTarget } from '../../ts/storage/target.js';
@@ -422,6 +422,20 @@ describe('LocalTarget', () => {
     await target.removeDirectory('MasterBackup');
     await target.removeDirectory('MasterBackup');
     expect(await target.list('')).toEqual([]);
+  });
+
+  it('streams openRead in large reads, not the 64 KiB default', async () => {
+    await target.ensureDirectory(BACKUP_DIR);
+    const data = randomBytes(3 * MiB + 123);
+    await target.writeFile(`${BACKUP_DIR}/volume.bin`, data);
+    const stream = await target.openRead(`${BACKUP_DIR}/volume.bin`);
+    expect(stream.readableHighWaterMark).toBe(LOCAL_READ_SIZE);
+    expect(LOCAL_READ_SIZE).toBeGreaterThanOrEqual(MiB);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    expect(sha256(Buffer.concat(chunks))).toBe(sha256(data));
+    expect(Math.max(...chunks.map((c) => c.length))).toBe(LOCAL_READ_SIZE);
+    await target.removeDirectory('MasterBackup');
   });
 
   it('reports capacity from statfs', async () => {

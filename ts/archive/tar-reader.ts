@@ -8,9 +8,25 @@
  * verified, and an archive without its end-of-archive marker is a truncated one.
  */
 
-import { createHash, randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
-import { chmod, lstat, lutimes, mkdir, open, realpath, rename, rm, symlink, unlink, utimes } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  constants as fsConstants,
+  fchmodSync,
+  futimesSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  opendirSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  write as fsWrite,
+  writeSync,
+} from 'node:fs';
+import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AzsError } from '../errors.js';
@@ -40,11 +56,16 @@ export interface TarFileRecord {
 }
 
 export interface TarReadResult {
-  /** The final state of every regular file: a later entry of a path replaces an earlier one. */
+  /**
+   * The final state of every regular file: a later entry of a path replaces an earlier one.
+   * Empty when `collect` is false.
+   */
   files: TarFileRecord[];
-  /** Sum of the sizes in `files`. */
+  /** Sum of the sizes of the regular files in their final state (what `files` would sum to). */
   bytes: number;
-  /** Every entry in archive order, duplicates included. */
+  /** Number of regular files in their final state (what `files.length` would be). */
+  fileCount: number;
+  /** Every entry in archive order, duplicates included. Empty when `collect` is false. */
   entries: TarEntry[];
   /** Entries of types this reader does not restore (hard links, devices, FIFOs). */
   skipped: string[];
@@ -55,6 +76,20 @@ export interface TarReadOptions {
   hash?: boolean;
   /** Called for each entry before its data is consumed. */
   onEntry?: (entry: TarEntry) => void;
+  /**
+   * Called once per regular-file entry when its data is complete (for extractTar: written,
+   * with its mode and times set). A path the archive repeats is reported again; the last call
+   * for a path is its final state, as tar semantics say. Not called for a file that a later
+   * symlink entry replaces (rare; tar-writer never produces it).
+   */
+  onFile?: (record: TarFileRecord) => void;
+  /**
+   * Keep every entry and file record in memory and return them in `entries` and `files`.
+   * Default true. With false, both come back empty and memory no longer grows with the file
+   * count (see extractTar / listTar for the little that is still kept); `bytes` and
+   * `fileCount` stay exact.
+   */
+  collect?: boolean;
 }
 
 function integrity(message: string, cause?: unknown): AzsError {
@@ -197,6 +232,18 @@ function parsePaxTime(text: string): number {
   return Number(sec) * 1000 + (text.startsWith('-') ? -1 : 1) * Number((frac + '000').slice(0, 3));
 }
 
+function isZeroBlock(block: Buffer): boolean {
+  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
+  return true;
+}
+
+/** Some historic writers summed signed bytes; the reader accepts that variant too. */
+function signedHeaderChecksum(header: Buffer): number {
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) signed += i >= F.chksum[0] && i < F.chksum[0] + F.chksum[1] ? 0x20 : (header[i]! << 24) >> 24;
+  return signed;
+}
+
 /** Metadata headers (pax, GNU long names) are small; this bounds what one may make us buffer. */
 const MAX_META_SIZE = 1024 * 1024;
 
@@ -241,9 +288,9 @@ async function* readEntries(source: ByteSource): AsyncGenerator<{ entry: ParsedE
     const header = await source.read(BLOCK);
     if (header.length === 0) throw integrity('The archive ends without its end-of-archive marker: it is truncated.');
     if (header.length < BLOCK) throw integrity('The archive ends inside a header: it is truncated.');
-    if (header.every((b) => b === 0)) {
+    if (isZeroBlock(header)) {
       const second = await source.read(BLOCK);
-      if (second.length < BLOCK || !second.every((b) => b === 0)) {
+      if (second.length < BLOCK || !isZeroBlock(second)) {
         throw integrity('The archive has an incomplete end-of-archive marker: it is truncated or damaged.');
       }
       if (localPax !== undefined || longName !== undefined || longLink !== undefined) {
@@ -252,11 +299,7 @@ async function* readEntries(source: ByteSource): AsyncGenerator<{ entry: ParsedE
       return;
     }
     const stored = parseNumber(field(header, F.chksum), 'checksum');
-    const unsigned = headerChecksum(header);
-    // Some historic writers summed signed bytes; accept that variant too.
-    let signed = 0;
-    for (let i = 0; i < BLOCK; i++) signed += i >= F.chksum[0] && i < F.chksum[0] + F.chksum[1] ? 0x20 : (header[i]! << 24) >> 24;
-    if (stored !== BigInt(unsigned) && stored !== BigInt(signed)) {
+    if (stored !== BigInt(headerChecksum(header)) && stored !== BigInt(signedHeaderChecksum(header))) {
       throw integrity(`A tar header checksum does not match (at byte ${source.position - BLOCK}): the archive is damaged.`);
     }
 
@@ -275,7 +318,8 @@ async function* readEntries(source: ByteSource): AsyncGenerator<{ entry: ParsedE
       continue;
     }
 
-    const pax = new Map([...globalPax, ...(localPax ?? [])]);
+    // The entry's own pax records override the global ones.
+    const pax = localPax === undefined ? globalPax : globalPax.size === 0 ? localPax : new Map([...globalPax, ...localPax]);
     localPax = undefined;
 
     let name = pax.get('path') ?? longName;
@@ -348,19 +392,13 @@ function hashOrNull(enabled: boolean): ReturnType<typeof createHash> | undefined
   return enabled ? createHash('sha256') : undefined;
 }
 
-function recordFile(files: Map<string, TarFileRecord>, entry: TarEntry, sha256: string | undefined): void {
-  files.delete(entry.path);
-  files.set(entry.path, {
+function fileRecord(entry: TarEntry, sha256: string | undefined): TarFileRecord {
+  return {
     path: entry.path,
     size: entry.size,
     mtime: new Date(entry.mtimeMs).toISOString(),
     ...(sha256 !== undefined ? { sha256 } : {}),
-  });
-}
-
-function finish(files: Map<string, TarFileRecord>, entries: TarEntry[], skipped: string[]): TarReadResult {
-  const list = [...files.values()];
-  return { files: list, bytes: list.reduce((n, f) => n + f.size, 0), entries, skipped };
+  };
 }
 
 function publicEntry(e: ParsedEntry): TarEntry {
@@ -368,136 +406,298 @@ function publicEntry(e: ParsedEntry): TarEntry {
   return rest;
 }
 
-/** Reads and hashes an archive without writing anything (backup verify). */
+/**
+ * The final state of the regular files (tar semantics: a later entry of a path wins), kept as
+ * cheaply as the caller allows:
+ * - collect: every record, by path (what `files` returns);
+ * - paths: only path → size, for exact counts when nothing else can tell a repeated path;
+ * - none: nothing per file; the caller reports the size of a file a later entry replaced
+ *   (extractTar into an empty directory learns it from the file system for free).
+ */
+class FileTally {
+  private readonly records: Map<string, TarFileRecord> | undefined;
+  private readonly sizes: Map<string, number> | undefined;
+  count = 0;
+  bytes = 0;
+
+  constructor(mode: 'collect' | 'paths' | 'none') {
+    this.records = mode === 'collect' ? new Map() : undefined;
+    this.sizes = mode === 'paths' ? new Map() : undefined;
+  }
+
+  /** Whether a record object is needed for set(): only when records are kept. */
+  get keepsRecords(): boolean {
+    return this.records !== undefined;
+  }
+
+  /**
+   * A regular file now holds `path`. `replacedSize` is the size of the regular file it replaced,
+   * when the caller knows it (mode 'none' only).
+   */
+  set(path: string, size: number, record: TarFileRecord | undefined, replacedSize?: number): void {
+    this.remove(path, replacedSize);
+    if (this.records !== undefined) this.records.set(path, record!);
+    else if (this.sizes !== undefined) this.sizes.set(path, size);
+    this.count++;
+    this.bytes += size;
+  }
+
+  /** `path` is no longer a regular file (a symlink or directory took its place). */
+  remove(path: string, replacedSize?: number): boolean {
+    let size: number | undefined;
+    if (this.records !== undefined) {
+      size = this.records.get(path)?.size;
+      if (size !== undefined) this.records.delete(path);
+    } else if (this.sizes !== undefined) {
+      size = this.sizes.get(path);
+      if (size !== undefined) this.sizes.delete(path);
+    } else {
+      size = replacedSize;
+    }
+    if (size === undefined) return false;
+    this.count--;
+    this.bytes -= size;
+    return true;
+  }
+
+  files(): TarFileRecord[] {
+    return this.records === undefined ? [] : [...this.records.values()];
+  }
+}
+
+function result(tally: FileTally, entries: TarEntry[], skipped: string[]): TarReadResult {
+  return { files: tally.files(), bytes: tally.bytes, fileCount: tally.count, entries, skipped };
+}
+
+/**
+ * Reads and hashes an archive without writing anything (backup verify). With `collect: false`
+ * the only per-file state is a path → size map, needed to count a repeated path once.
+ */
 export async function listTar(stream: Readable, options: TarReadOptions = {}): Promise<TarReadResult> {
+  const collect = options.collect ?? true;
   const source = new ByteSource(stream);
-  const files = new Map<string, TarFileRecord>();
+  const tally = new FileTally(collect ? 'collect' : 'paths');
   const entries: TarEntry[] = [];
   const skipped: string[] = [];
+  const hashing = options.hash ?? true;
   try {
     for await (const { entry, data } of readEntries(source)) {
-      const pub = publicEntry(entry);
+      const pub = collect || options.onEntry !== undefined ? publicEntry(entry) : entry;
       options.onEntry?.(pub);
-      entries.push(pub);
-      const hash = entry.type === 'file' ? hashOrNull(options.hash ?? true) : undefined;
+      if (collect) entries.push(pub);
+      const hash = entry.type === 'file' ? hashOrNull(hashing) : undefined;
       for await (const chunk of data) hash?.update(chunk);
-      if (entry.type === 'file') recordFile(files, pub, hash?.digest('hex'));
-      else if (entry.type === 'directory' || entry.type === 'symlink') files.delete(entry.path);
+      if (entry.type === 'file') {
+        const needRecord = tally.keepsRecords || options.onFile !== undefined;
+        const record = needRecord ? fileRecord(pub, hash?.digest('hex')) : undefined;
+        tally.set(entry.path, entry.size, record);
+        if (record !== undefined) options.onFile?.(record);
+      } else if (entry.type === 'directory' || entry.type === 'symlink') tally.remove(entry.path);
       else skipped.push(entry.path);
     }
     await source.drain();
   } finally {
     await source.close();
   }
-  return finish(files, entries, skipped);
+  return result(tally, entries, skipped);
+}
+
+/** Files at least this large are written with one asynchronous write in flight, so the disk
+ * work overlaps with reading and hashing the next chunk; smaller ones synchronously, which
+ * saves the thread-pool round trips that dominate small files. */
+const ASYNC_WRITE_MIN = 512 * 1024;
+
+const O_NOFOLLOW = fsConstants.O_NOFOLLOW ?? 0;
+const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | O_NOFOLLOW;
+
+function writeAllSync(fd: number, chunk: Buffer): void {
+  let off = 0;
+  while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+}
+
+function writeAll(fd: number, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (off: number): void => {
+      fsWrite(fd, chunk, off, chunk.length - off, null, (err, n) => {
+        if (err) reject(err);
+        else if (off + n < chunk.length) step(off + n);
+        else resolve();
+      });
+    };
+    step(0);
+  });
+}
+
+/** The process umask, read without changing it; when unknown, every file gets an fchmod. */
+function currentUmask(): number {
+  try {
+    return process.platform === 'win32' ? 0 : process.umask();
+  } catch {
+    return 0o777;
+  }
 }
 
 /**
- * Extracts an archive into destRoot (created if missing). Files are written to a temporary name
- * and renamed into place, so a later duplicate replaces an earlier entry atomically, a symlink
- * at the final component is replaced rather than followed, and a truncated archive never leaves
- * a half-written file under a real name. Directory modes and times are applied last, so a
- * read-only directory can still receive its children and its mtime is not disturbed by them.
+ * Extracts an archive into destRoot (created if missing), meant to be a fresh private
+ * directory (restore swaps it into place only once it is complete and checked).
+ *
+ * Files are created directly under their final names with O_CREAT|O_EXCL|O_NOFOLLOW, the
+ * archived mode and, before closing, their times; a path that already exists (a later
+ * duplicate, or a symlink the archive planted there) is unlinked first, never written through.
+ * Parents must be real directories: a symlink on the way is refused. A file whose data is cut
+ * short (truncated archive, write error) is removed, so no half-written file is left under a
+ * real name; an earlier copy of a path the failing entry repeats is gone too, since the whole
+ * extraction has failed. Directory modes and times are applied last, so a read-only directory
+ * can still receive its children and its mtime is not disturbed by them.
+ *
+ * Small files are written with synchronous system calls (no thread-pool round trip per call);
+ * large ones with one asynchronous write in flight.
+ *
+ * With `collect: false` nothing is kept per file when destRoot is empty at the start: a
+ * repeated path is recognised from the file already on disk. Otherwise a path → size map is
+ * kept for exact counts.
  */
 export async function extractTar(stream: Readable, destRoot: string, options: TarReadOptions = {}): Promise<TarReadResult> {
+  const collect = options.collect ?? true;
   await mkdir(destRoot, { recursive: true });
   const root = await realpath(destRoot);
+  const fsTracksFiles = !collect && isEmptyDirectory(root);
+  const tally = new FileTally(collect ? 'collect' : fsTracksFiles ? 'none' : 'paths');
   const source = new ByteSource(stream);
-  const files = new Map<string, TarFileRecord>();
   const entries: TarEntry[] = [];
   const skipped: string[] = [];
+  const hashing = options.hash ?? true;
+  const umask = currentUmask();
   const dirMeta = new Map<string, { mode: number; mtimeMs: number }>();
   /** Directories known to be real directories we created or checked (never symlinks). */
   const verifiedDirs = new Set<string>(['']);
 
-  const abs = (rel: string): string => (rel === '' ? root : path.join(root, ...rel.split('/')));
+  const abs =
+    path.sep === '/' ? (rel: string): string => `${root}/${rel}` : (rel: string): string => path.join(root, ...rel.split('/'));
 
   /** Makes every ancestor of rel a real directory, refusing to pass through a symlink. */
-  async function ensureParents(rel: string): Promise<void> {
+  function ensureParents(rel: string): void {
+    const slash = rel.lastIndexOf('/');
+    if (slash < 0 || verifiedDirs.has(rel.slice(0, slash))) return;
     const parts = rel.split('/');
     let current = '';
     for (let i = 0; i < parts.length - 1; i++) {
       current = current === '' ? parts[i]! : `${current}/${parts[i]}`;
       if (verifiedDirs.has(current)) continue;
-      await ensureDirectory(current, rel);
+      ensureDirectory(current, rel);
     }
   }
 
-  async function ensureDirectory(rel: string, forEntry: string): Promise<void> {
+  function ensureDirectory(rel: string, forEntry: string): void {
     const target = abs(rel);
     try {
-      const st = await lstat(target);
+      // 0o700 until the end: the archived mode is applied once all children are in.
+      mkdirSync(target, { mode: 0o700 });
+    } catch (err) {
+      if (errno(err) !== 'EEXIST') throw err;
+      const st = lstatSync(target);
       if (st.isSymbolicLink()) {
         throw integrity(`The archive entry '${forEntry}' would be written through the symlink '${rel}'; refusing to extract it.`);
       }
       if (!st.isDirectory()) {
         throw integrity(`The archive entry '${forEntry}' needs '${rel}' to be a directory, but the archive made it a file.`);
       }
-    } catch (err) {
-      if (errno(err) !== 'ENOENT') throw err;
-      // 0o700 until the end: the archived mode is applied once all children are in.
-      await mkdir(target, { mode: 0o700 });
     }
     verifiedDirs.add(rel);
   }
 
-  async function removeNonDirectory(target: string, rel: string): Promise<void> {
+  /**
+   * Removes whatever non-directory sits at target. Returns the size of a regular file removed
+   * (a file an earlier entry wrote, when fsTracksFiles), or undefined.
+   */
+  function removeNonDirectory(target: string, rel: string, what: string): number | undefined {
+    let st;
     try {
-      const st = await lstat(target);
-      if (st.isDirectory()) throw integrity(`The archive replaces the directory '${rel}' with a non-directory; refusing.`);
-      await unlink(target);
+      st = lstatSync(target);
     } catch (err) {
-      if (errno(err) !== 'ENOENT') throw err;
+      if (errno(err) === 'ENOENT') return undefined;
+      throw err;
     }
+    if (st.isDirectory()) throw integrity(`The archive replaces the directory '${rel}' with ${what}; refusing.`);
+    unlinkSync(target);
+    return st.isFile() ? st.size : undefined;
+  }
+
+  /** Creates the file under its final name; an existing non-directory there is replaced. */
+  function createFile(target: string, rel: string, mode: number): { fd: number; replaced: number | undefined } {
+    try {
+      return { fd: openSync(target, CREATE_FLAGS, mode), replaced: undefined };
+    } catch (err) {
+      if (errno(err) !== 'EEXIST') throw err;
+    }
+    // A later duplicate, or a symlink an earlier entry planted: unlink it, never follow it.
+    const replaced = removeNonDirectory(target, rel, 'a file');
+    return { fd: openSync(target, CREATE_FLAGS, mode), replaced };
   }
 
   try {
     for await (const { entry, data } of readEntries(source)) {
-      const pub = publicEntry(entry);
+      const pub = collect || options.onEntry !== undefined ? publicEntry(entry) : entry;
       options.onEntry?.(pub);
-      entries.push(pub);
-      await ensureParents(entry.path);
+      if (collect) entries.push(pub);
+      ensureParents(entry.path);
       const target = abs(entry.path);
 
-      if (entry.type === 'directory') {
-        await ensureDirectory(entry.path, entry.path);
-        dirMeta.set(entry.path, { mode: entry.mode, mtimeMs: entry.mtimeMs });
-        files.delete(entry.path);
-      } else if (entry.type === 'symlink') {
-        await removeNonDirectory(target, entry.path);
-        // Created verbatim (even if it points outside): it is data. It is never followed for
-        // writing, because ensureParents refuses symlinks and files are renamed over it.
-        await symlink(entry.linkname ?? '', target);
-        await lutimes(target, entry.mtimeMs / 1000, entry.mtimeMs / 1000).catch(() => undefined);
-        files.delete(entry.path);
-      } else if (entry.type === 'file') {
-        const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.azsb-part`);
-        const hash = hashOrNull(options.hash ?? true);
-        const handle = await open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
-        let ok = false;
+      if (entry.type === 'file') {
+        const hash = hashOrNull(hashing);
+        // Set-id bits are dropped (& 0o1777): re-creating them from an archive would hand out privileges.
+        const mode = entry.mode & 0o1777;
+        const { fd, replaced } = createFile(target, entry.path, mode);
+        let pending: Promise<void> | undefined;
         try {
-          for await (const chunk of data) {
-            hash?.update(chunk);
-            let off = 0;
-            while (off < chunk.length) off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
+          if (entry.size >= ASYNC_WRITE_MIN) {
+            for await (const chunk of data) {
+              hash?.update(chunk);
+              if (pending !== undefined) await pending;
+              pending = writeAll(fd, chunk);
+            }
+            const last = pending;
+            pending = undefined;
+            await last;
+          } else {
+            for await (const chunk of data) {
+              hash?.update(chunk);
+              writeAllSync(fd, chunk);
+            }
           }
-          await handle.chmod(entry.mode & 0o1777);
-          ok = true;
-        } finally {
-          await handle.close();
-          if (!ok) await rm(temp, { force: true });
-        }
-        await utimes(temp, entry.mtimeMs / 1000, entry.mtimeMs / 1000);
-        try {
-          await rename(temp, target);
+          // open() applied the umask; the archived mode is restored exactly.
+          if ((mode & umask) !== 0 || mode > 0o777) fchmodSync(fd, mode);
+          futimesSync(fd, entry.mtimeMs / 1000, entry.mtimeMs / 1000);
         } catch (err) {
-          await rm(temp, { force: true });
-          if (errno(err) === 'EISDIR' || errno(err) === 'EPERM' || errno(err) === 'ENOTEMPTY') {
-            throw integrity(`The archive replaces the directory '${entry.path}' with a file; refusing.`, err);
-          }
+          // Never close a descriptor a write is still using: its number could be reused.
+          if (pending !== undefined) await pending.catch(() => undefined);
+          discard(fd, target);
           throw err;
         }
-        recordFile(files, pub, hash?.digest('hex'));
+        try {
+          closeSync(fd);
+        } catch (err) {
+          rmQuietly(target);
+          throw err;
+        }
+        const needRecord = tally.keepsRecords || options.onFile !== undefined;
+        const record = needRecord ? fileRecord(pub, hash?.digest('hex')) : undefined;
+        tally.set(entry.path, entry.size, record, replaced);
+        if (record !== undefined) options.onFile?.(record);
+      } else if (entry.type === 'directory') {
+        ensureDirectory(entry.path, entry.path);
+        dirMeta.set(entry.path, { mode: entry.mode, mtimeMs: entry.mtimeMs });
+      } else if (entry.type === 'symlink') {
+        const replaced = removeNonDirectory(target, entry.path, 'a symlink');
+        tally.remove(entry.path, replaced);
+        // Created verbatim (even if it points outside): it is data. It is never followed for
+        // writing: ensureParents refuses symlinks, and files are created with O_EXCL|O_NOFOLLOW.
+        symlinkSync(entry.linkname ?? '', target);
+        try {
+          lutimesSync(target, entry.mtimeMs / 1000, entry.mtimeMs / 1000);
+        } catch {
+          // Not every platform can set a link's own times.
+        }
       } else {
         // Hard links could point at anything on the host; devices and FIFOs need privileges.
         for await (const _ of data) {
@@ -516,8 +716,35 @@ export async function extractTar(stream: Readable, destRoot: string, options: Ta
   for (const [rel, meta] of dirs) {
     const target = abs(rel);
     // Set-id bits are dropped (& 0o1777): re-creating them from an archive would hand out privileges.
-    await chmod(target, meta.mode & 0o1777);
-    await utimes(target, meta.mtimeMs / 1000, meta.mtimeMs / 1000);
+    chmodSync(target, meta.mode & 0o1777);
+    utimesSync(target, meta.mtimeMs / 1000, meta.mtimeMs / 1000);
   }
-  return finish(files, entries, skipped);
+  return result(tally, entries, skipped);
+}
+
+function isEmptyDirectory(dir: string): boolean {
+  const handle = opendirSync(dir);
+  try {
+    return handle.readSync() === null;
+  } finally {
+    handle.closeSync();
+  }
+}
+
+function rmQuietly(target: string): void {
+  try {
+    unlinkSync(target);
+  } catch {
+    // already gone
+  }
+}
+
+/** Closes and removes a file whose data could not be completed. */
+function discard(fd: number, target: string): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // the file goes anyway
+  }
+  rmQuietly(target);
 }
