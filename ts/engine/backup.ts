@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AzsError, toAzsError } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
@@ -8,7 +6,6 @@ import type { BackupConfiguration, RoleSource } from '../config/types.js';
 import { loadMachineKey } from '../config/seal.js';
 import { packDirectory, type PackSummary } from '../archive/tar-writer.js';
 import { createCompressStream } from '../archive/zstd-blocks.js';
-import { createEncryptStream } from '../crypto/index.js';
 import { checkRoleSource } from '../roles/source-check.js';
 import { measureTree } from '../roles/measure.js';
 import { backupFile, backupFolder, INFO_FILE, MANIFEST_FILE } from '../catalog/layout.js';
@@ -16,7 +13,6 @@ import { isoDuration } from '../catalog/azure-shape.js';
 import type { BackupInfo, OperationStatus, RoleStatus, VolumeRecord } from '../catalog/types.js';
 import { writeLocalRecord, type LocalBackupRecord } from '../catalog/local-catalog.js';
 import { statePaths } from '../util/state-dir.js';
-import { digestTap } from '../util/digest-tap.js';
 import { BACKUP_DATA_VERSION, ENGINE_VERSION } from '../version.js';
 import type { EngineContext } from './context.js';
 import { encryptionPlan, type EncryptionPlan } from './encryption.js';
@@ -24,6 +20,7 @@ import { openConfiguredTarget } from './share.js';
 import { prepareStaging, removeStaging } from './staging.js';
 import { Uploader } from './uploader.js';
 import { VolumeWriter } from './volume-writer.js';
+import { ManifestWriter } from './manifest-writer.js';
 import { publishCertificateCopy } from './certificate-copies.js';
 
 export interface BackupRequest {
@@ -37,6 +34,17 @@ interface RoleOutcome {
   volumes: VolumeRecord[];
   summary: PackSummary | null;
   path: string;
+}
+
+interface RoleEnv {
+  backupId: string;
+  staging: string;
+  plan: EncryptionPlan;
+  uploader: Uploader;
+  manifest: ManifestWriter;
+  volumeSize: number;
+  onBytes: (n: number) => void;
+  signal: AbortSignal | undefined;
 }
 
 /**
@@ -71,6 +79,7 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
   await writeLocalRecord(paths.catalog, record);
 
   let staging: string | null = null;
+  let manifestLines: ManifestWriter | null = null;
   try {
     const checked = await checkSources(config.roles);
     const dataBytes = checked.reduce((sum, c) => sum + c.bytes, 0);
@@ -83,6 +92,7 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
       ctx.reporter.progress('Backup', status, dataBytes > 0 ? Math.min(99, Math.floor((doneBytes / dataBytes) * 100)) : undefined);
     const uploader = new Uploader(target, folder, (file) => report(`Uploaded ${file}`));
 
+    manifestLines = new ManifestWriter(`${staging}/manifest-lines.jsonl`);
     const outcomes: RoleOutcome[] = [];
     for (const { role, rejected } of checked) {
       if (rejected) {
@@ -91,13 +101,24 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
         continue;
       }
       report(`Backing up role ${role.name}`);
-      outcomes.push(await backupRole(role, { backupId, staging, plan, uploader, volumeSize: config.volumeSizeBytes, onBytes: (n) => (doneBytes += n) }));
+      outcomes.push(
+        await backupRole(role, {
+          backupId,
+          staging,
+          plan,
+          uploader,
+          manifest: manifestLines,
+          volumeSize: config.volumeSizeBytes,
+          onBytes: (n) => (doneBytes += n),
+          signal: ctx.signal,
+        }),
+      );
       for (const w of roleWarnings(outcomes[outcomes.length - 1]!)) ctx.reporter.warning(w);
     }
     await uploader.drain();
 
     report('Writing the encrypted manifest');
-    const manifest = await writeManifest(staging, backupId, plan, outcomes);
+    const manifest = await writeManifest(staging, backupId, plan, outcomes, manifestLines);
     await uploader.enqueue(manifest.localPath, MANIFEST_FILE, manifest.size);
     await uploader.drain();
     await publishCertificateCopy(target, config, plan);
@@ -110,7 +131,10 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
     ctx.reporter.progress('Backup', `Backup ${backupId} ${info.status}`, 100);
     return { info, config };
   } catch (err) {
-    const e = toAzsError(err);
+    manifestLines?.discard();
+    const e = ctx.signal?.aborted
+      ? new AzsError('Internal', `Backup ${backupId} was stopped because the service is shutting down.`, { cause: err, remediation: 'Start it again with Start-AzsBackup, or let the next scheduled run make it.' })
+      : toAzsError(err);
     await writeLocalRecord(paths.catalog, {
       ...record,
       status: 'Failed',
@@ -147,11 +171,11 @@ async function checkSources(roles: RoleSource[]) {
   return out;
 }
 
-async function backupRole(
-  role: RoleSource,
-  env: { backupId: string; staging: string; plan: EncryptionPlan; uploader: Uploader; volumeSize: number; onBytes: (n: number) => void },
-): Promise<RoleOutcome> {
-  const packed = packDirectory(role.path);
+async function backupRole(role: RoleSource, env: RoleEnv): Promise<RoleOutcome> {
+  const packed = packDirectory(role.path, {
+    collectFiles: false,
+    onPacked: (f) => env.manifest.addFile({ role: role.name, path: f.path, size: f.size, mtime: f.mtime, sha256: f.sha256 }),
+  });
   const writer = new VolumeWriter({
     stagingDir: env.staging,
     backupId: env.backupId,
@@ -166,7 +190,7 @@ async function backupRole(
       yield chunk;
     }
   };
-  await pipeline(packed.stream, counted, createCompressStream(), writer);
+  await pipeline(packed.stream, counted, createCompressStream(), writer, env.signal ? { signal: env.signal } : {});
   const summary = await packed.done;
   const problems = [
     ...summary.inconsistent.map((p) => `${p} kept changing while it was read`),
@@ -185,29 +209,25 @@ function roleWarnings(outcome: RoleOutcome): string[] {
   return outcome.status.message ? [`Role ${outcome.status.roleName} is ${outcome.status.status}: ${outcome.status.message}`] : [];
 }
 
-async function writeManifest(staging: string, backupId: string, plan: EncryptionPlan, outcomes: RoleOutcome[]) {
-  const body = {
-    formatVersion: 1,
-    backupId,
-    roles: outcomes.map((o) => ({
-      name: o.status.roleName,
-      sourcePath: o.path,
-      status: o.status.status,
-      volumes: o.volumes,
-      files: o.summary?.files ?? [],
-      inconsistent: o.summary?.inconsistent ?? [],
-      unreadable: o.summary?.unreadable ?? [],
-    })),
-  };
+async function writeManifest(staging: string, backupId: string, plan: EncryptionPlan, outcomes: RoleOutcome[], lines: ManifestWriter) {
   const localPath = `${staging}/${MANIFEST_FILE}`;
-  const tap = digestTap();
-  await pipeline(
-    Readable.from([Buffer.from(JSON.stringify(body))]),
-    createEncryptStream(plan.recipients, { contentType: 'manifest', backupId, role: null, index: null }),
-    tap,
-    createWriteStream(localPath, { mode: 0o600 }),
+  const digest = await lines.seal(
+    {
+      backupId,
+      roles: outcomes.map((o) => ({
+        name: o.status.roleName,
+        sourcePath: o.path,
+        status: o.status.status,
+        volumes: o.volumes,
+        fileCount: o.summary?.fileCount ?? 0,
+        inconsistent: o.summary?.inconsistent ?? [],
+        unreadable: o.summary?.unreadable ?? [],
+      })),
+    },
+    plan.recipients,
+    localPath,
   );
-  return { localPath, ...tap.digest() };
+  return { localPath, ...digest };
 }
 
 function overallStatus(outcomes: RoleOutcome[]): OperationStatus {

@@ -7,6 +7,8 @@ export interface EngineContext {
   home: string;
   reporter: Reporter;
   now: () => Date;
+  /** Fires when the service is stopping: long work ends early and is recorded as Failed. */
+  signal?: AbortSignal;
 }
 
 export function defaultContext(reporter: Reporter = silentReporter): EngineContext {

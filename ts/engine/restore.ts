@@ -6,12 +6,12 @@ import { pipeline } from 'node:stream/promises';
 import { AzsError, invalidParameter } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
 import { createDecompressStream } from '../archive/zstd-blocks.js';
-import { extractTar, type TarReadResult } from '../archive/tar-reader.js';
+import { extractTar } from '../archive/tar-reader.js';
 import type { ManifestRole } from '../catalog/manifest.js';
 import type { EngineContext } from './context.js';
 import { findBackup } from './backups.js';
 import { identitiesFor, type KeyMaterial } from './identities.js';
-import { readManifest } from './manifest-reader.js';
+import { markFile, readManifest, unmatched } from './manifest-reader.js';
 import { openConfiguredTarget } from './share.js';
 import { readRoleArchive } from './volume-reader.js';
 
@@ -20,18 +20,6 @@ export interface RestoreRequest extends KeyMaterial {
   roleName?: string | undefined;
   /** Restore beside the originals: <destination>/<role>. Without it, roles go back to their paths. */
   destination?: string | undefined;
-}
-
-/** Checks every restored file against the manifest: names, sizes and SHA-256. */
-export function compareWithManifest(role: ManifestRole, restored: TarReadResult): string[] {
-  const problems: string[] = [];
-  const got = new Map(restored.files.map((f) => [f.path, f]));
-  for (const f of role.files) {
-    const r = got.get(f.path);
-    if (!r) problems.push(`${f.path} is missing`);
-    else if (r.size !== f.size || r.sha256 !== f.sha256) problems.push(`${f.path} differs from the manifest`);
-  }
-  return problems;
 }
 
 /**
@@ -57,9 +45,10 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
     }
     const identities = await identitiesFor(ctx.home, config, info, request);
     ctx.reporter.progress('Restore', 'Reading the manifest', 0);
-    const manifest = await readManifest(target, info, identities);
-    const roles = manifest.roles.filter((r) => r.volumes.length > 0);
-    const chosen = request.roleName ? roles.filter((r) => r.name.toLowerCase() === request.roleName!.toLowerCase()) : roles;
+    const wanted = (name: string) => !request.roleName || name.toLowerCase() === request.roleName.toLowerCase();
+    const manifest = await readManifest(target, info, identities, wanted);
+    const roles = manifest.header.roles.filter((r) => r.volumes.length > 0);
+    const chosen = roles.filter((r) => wanted(r.name));
     if (chosen.length === 0) {
       throw new AzsError('RoleNotFound', request.roleName ? `Backup ${info.backupId} holds no role named '${request.roleName}'. It holds: ${roles.map((r) => r.name).join(', ')}.` : `Backup ${info.backupId} holds no restorable role.`, {
         target: request.roleName ?? request.name,
@@ -76,10 +65,11 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
       staged.push({ role, temp, final });
       ctx.reporter.progress('Restore', `Restoring role ${role.name}`, Math.floor((done / chosen.length) * 90));
       await mkdir(temp, { recursive: true, mode: 0o700 });
-      const result = await pipeline(readRoleArchive(target, info.backupId, role.volumes, identities), createDecompressStream(), async (source) =>
-        extractTar(Readable.from(source), temp),
+      const expected = manifest.files.get(role.name) ?? new Map();
+      await pipeline(readRoleArchive(target, info.backupId, role.volumes, identities), createDecompressStream(), async (source) =>
+        extractTar(Readable.from(source), temp, { collect: false, onFile: (f) => markFile(expected, f.path, f.size, f.sha256) }),
       );
-      const problems = compareWithManifest(role, result);
+      const problems = unmatched(expected);
       if (problems.length > 0) {
         throw new AzsError('IntegrityFailed', `Role ${role.name} did not restore cleanly: ${problems.slice(0, 5).join('; ')}.`, {
           target: role.name,
@@ -101,7 +91,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
     return {
       BackupId: info.backupId,
       Name: `${info.location}/${info.backupId}`,
-      Roles: staged.map((s) => ({ RoleName: s.role.name, Path: s.final, Files: s.role.files.length })),
+      Roles: staged.map((s) => ({ RoleName: s.role.name, Path: s.final, Files: s.role.fileCount })),
       Restored: true,
     };
   } catch (err) {

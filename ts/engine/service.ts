@@ -20,8 +20,8 @@ export async function runService(ctx: EngineContext, tickIntervalMs?: number): P
         const config = await loadConfiguration(ctx.home);
         return config.path ? config : null;
       },
-      runBackup: async () => {
-        const backup = await startBackup(ctx, { automatic: true });
+      runBackup: async ({ signal }) => {
+        const backup = await startBackup({ ...ctx, signal }, { automatic: true });
         return { backupId: String(backup.BackupId), status: backup.Status as never };
       },
       now: ctx.now,

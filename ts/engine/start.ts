@@ -23,6 +23,8 @@ import { openConfiguredTarget } from './share.js';
 export async function startBackup(ctx: EngineContext, request: { automatic: boolean; backupId?: string | undefined }): Promise<Record<string, unknown>> {
   const backupId = request.backupId ?? randomUUID();
   const started = ctx.now();
+  // The lock lives in the state directory, which a first command on a new machine may not have made yet.
+  await mkdir(ctx.home, { recursive: true, mode: 0o700 });
   const lock = await acquireBackupLock(ctx.home, { backupId, startedAt: started });
   try {
     if (lock.recovered) {

@@ -8,8 +8,7 @@ import { listTar } from '../archive/tar-reader.js';
 import type { EngineContext } from './context.js';
 import { findBackup } from './backups.js';
 import { identitiesFor, type KeyMaterial } from './identities.js';
-import { readManifest } from './manifest-reader.js';
-import { compareWithManifest } from './restore.js';
+import { markFile, readManifest, unmatched } from './manifest-reader.js';
 import { openConfiguredTarget } from './share.js';
 import { openVolume, readRoleArchive } from './volume-reader.js';
 
@@ -39,14 +38,17 @@ export async function verifyBackup(ctx: EngineContext, name: string, keys: KeyMa
     const identities = await identitiesFor(ctx.home, config, info, keys);
     const manifest = await readManifest(target, info, identities);
     let files = 0;
-    for (const role of manifest.roles.filter((r) => r.volumes.length > 0)) {
+    for (const role of manifest.header.roles.filter((r) => r.volumes.length > 0)) {
       ctx.reporter.progress('Verify', `Authenticating role ${role.name}`);
-      const listed = await pipeline(readRoleArchive(target, info.backupId, role.volumes, identities), createDecompressStream(), async (source) => listTar(Readable.from(source)));
-      const problems = compareWithManifest(role, listed);
+      const expected = manifest.files.get(role.name) ?? new Map();
+      const listed = await pipeline(readRoleArchive(target, info.backupId, role.volumes, identities), createDecompressStream(), async (source) =>
+        listTar(Readable.from(source), { collect: false, onFile: (f) => markFile(expected, f.path, f.size, f.sha256) }),
+      );
+      const problems = unmatched(expected);
       if (problems.length > 0) {
         throw new AzsError('IntegrityFailed', `Role ${role.name} does not match its manifest: ${problems.slice(0, 5).join('; ')}.`, { target: role.name });
       }
-      files += listed.files.length;
+      files += role.fileCount;
       bytes += listed.bytes;
     }
     return { BackupId: info.backupId, Level: 'Full', Volumes: info.volumes.length, Bytes: bytes, Files: files, Verified: true };

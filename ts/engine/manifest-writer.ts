@@ -1,0 +1,50 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { rm } from 'node:fs/promises';
+import type { ManifestFileLine, ManifestHeader } from '../catalog/manifest.js';
+import { createEncryptStream, type Recipient } from '../crypto/index.js';
+import { digestTap, type Digest } from '../util/digest-tap.js';
+
+/**
+ * Collects the manifest's file lines in a staging file while roles are packed, then encrypts
+ * header + lines into manifest.azsb. Memory stays flat whatever the number of files.
+ */
+export class ManifestWriter {
+  private readonly lines: WriteStream;
+
+  constructor(private readonly linesPath: string) {
+    this.lines = createWriteStream(linesPath, { mode: 0o600 });
+  }
+
+  addFile(line: Omit<ManifestFileLine, 'type'>): void {
+    this.lines.write(`${JSON.stringify({ type: 'file', ...line })}\n`);
+  }
+
+  /** Drops the lines after a failed backup; the staging folder goes with it. */
+  discard(): void {
+    this.lines.destroy();
+  }
+
+  async seal(header: Omit<ManifestHeader, 'type' | 'formatVersion'>, recipients: Recipient[], outPath: string): Promise<Digest> {
+    this.lines.end();
+    await once(this.lines, 'close');
+    const full: ManifestHeader = { type: 'manifest', formatVersion: 1, ...header };
+    const linesPath = this.linesPath;
+    const tap = digestTap();
+    await pipeline(
+      Readable.from(
+        (async function* () {
+          yield Buffer.from(`${JSON.stringify(full)}\n`);
+          yield* createReadStream(linesPath, { highWaterMark: 1024 * 1024 });
+        })(),
+      ),
+      createEncryptStream(recipients, { contentType: 'manifest', backupId: header.backupId, role: null, index: null }),
+      tap,
+      createWriteStream(outPath, { mode: 0o600 }),
+    );
+    await rm(linesPath, { force: true });
+    return tap.digest();
+  }
+}
