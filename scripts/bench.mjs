@@ -113,6 +113,18 @@ function run(file, args, options = {}) {
 
 const sync = () => spawnSync('sync');
 
+// Creating files right after a large delete is slow on this ext4 (the kernel scans recently
+// freed inodes on each create), and whichever tool restores next would pay for the previous
+// one's cleanup. So restore outputs are kept until the end, and every timed restore starts
+// after the disk has settled.
+const SETTLE_MS = 30_000;
+const deferred = [];
+const deferRemove = (path) => deferred.push(path);
+const settle = async () => {
+  sync();
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+};
+
 function duBytes(dir) {
   let total = 0;
   const walk = (d) => {
@@ -506,12 +518,12 @@ async function azsbackupRun({ work, samba, cert, data, tag, volumeSizeMiB, locat
   const backupDir = location === 'local' ? join(folder, 'MASBackup', id) : join(samba.shareDir, folder, 'MASBackup', id);
   const info = JSON.parse(readFileSync(join(backupDir, 'BackupInfo.json'), 'utf8'));
   const dest = join(work, `azsb-restore-${tag}`);
-  sync();
+  await settle();
   const restore = await engine(home, samba, ['restore', id, '--pfx', cert.pfxPath, '--destination', dest], { pfxPassword: cert.pfxPassword });
   const verified = checkVerified('azsbackup', verifyTree(join(dest, 'BenchData'), data.digest), data.files);
-  rmSync(dest, { recursive: true, force: true });
-  rmSync(location === 'local' ? folder : join(samba.shareDir, folder), { recursive: true, force: true });
-  rmSync(home, { recursive: true, force: true });
+  deferRemove(dest);
+  deferRemove(location === 'local' ? folder : join(samba.shareDir, folder));
+  deferRemove(home);
   const isEngine = (p) => p.root;
   const isSmb = (p) => p.comm === 'smbclient';
   return {
@@ -549,13 +561,13 @@ async function resticRun({ work, data }) {
   if (backup.code !== 0) throw new Error(`restic backup failed: ${backup.stderr}`);
   const stored = duBytes(repo);
   const dest = join(work, 'restic-restore');
-  sync();
+  await settle();
   const restore = await measured('restic', ['restore', 'latest', '-q', '--target', dest], { env });
   if (restore.code !== 0) throw new Error(`restic restore failed: ${restore.stderr}`);
   const verified = checkVerified('restic', verifyTree(join(dest, data.dir), data.digest), data.files);
-  rmSync(dest, { recursive: true, force: true });
-  rmSync(repo, { recursive: true, force: true });
-  rmSync(cache, { recursive: true, force: true });
+  deferRemove(dest);
+  deferRemove(repo);
+  deferRemove(cache);
   const all = () => true;
   return {
     tool: 'restic (local repo)',
@@ -578,13 +590,14 @@ async function tarZstdRun({ work, data }) {
   if (backup.code !== 0) throw new Error(`tar | zstd failed: ${backup.stderr}`);
   const stored = statSync(file).size;
   const dest = join(work, 'tar-restore');
+  await settle();
   mkdirSync(dest);
   sync();
   const restore = await measured('bash', ['-c', `set -o pipefail; zstd -dc -q ${q(file)} | tar -xf - -C ${q(dest)}`]);
   if (restore.code !== 0) throw new Error(`zstd -d | tar failed: ${restore.stderr}`);
   const verified = checkVerified('tar', verifyTree(join(dest, relative(dirname(data.dir), data.dir)), data.digest), data.files);
-  rmSync(dest, { recursive: true, force: true });
-  rmSync(file, { force: true });
+  deferRemove(dest);
+  deferRemove(file);
   // The two halves of the pipe run at once: their peaks add up.
   const pipeRss = (procs) => peakOf(procs, (p) => p.comm === 'tar') + peakOf(procs, (p) => p.comm === 'zstd');
   const all = () => true;
@@ -754,6 +767,7 @@ async function main() {
   let samba = null;
   const cleanup = async () => {
     await samba?.destroy().catch(() => {});
+    for (const path of deferred) rmSync(path, { recursive: true, force: true });
     if (!opts.keep) rmSync(work, { recursive: true, force: true });
   };
   process.once('SIGINT', () => cleanup().finally(() => process.exit(130)));

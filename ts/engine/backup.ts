@@ -156,7 +156,7 @@ async function checkSources(roles: RoleSource[]) {
   for (const role of roles) {
     try {
       await checkRoleSource(role);
-      out.push({ role, bytes: (await measureTree(role.path)).bytes, rejected: null });
+      out.push({ role, bytes: measureTree(role.path).bytes, rejected: null });
     } catch (err) {
       out.push({ role, bytes: 0, rejected: toAzsError(err) });
     }
