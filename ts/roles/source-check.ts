@@ -11,11 +11,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AzsError } from '../errors.js';
-
-export interface RoleSource {
-  name: string;
-  path: string;
-}
+import type { RoleSource } from '../config/types.js';
 
 /** One line of /proc/self/mountinfo (proc(5)). */
 export interface MountInfoEntry {
