@@ -646,7 +646,7 @@ import { Writable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { packDirectory } from ${JSON.stringify(join(ROOT, 'ts/archive/tar-writer.ts'))};
-import { createCompressStream } from ${JSON.stringify(join(ROOT, 'ts/archive/zstd-blocks.ts'))};
+import { createCompressStream } from ${JSON.stringify(join(ROOT, 'ts/archive/zstd-compress.ts'))};
 import { createEncryptStream } from ${JSON.stringify(join(ROOT, 'ts/crypto/index.ts'))};
 const [dir, cerPath] = process.argv.slice(2);
 const x = new X509Certificate(readFileSync(cerPath));

@@ -48,7 +48,17 @@ const seaConfig = join(work, 'sea-config.json');
 const blob = join(work, 'azsbackup.blob');
 writeFileSync(
   seaConfig,
-  JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false }),
+  JSON.stringify({
+    main: bundle,
+    output: blob,
+    disableExperimentalSEAWarning: true,
+    useCodeCache: false,
+    useSnapshot: false,
+    // A 1 MiB semi-space makes V8 scavenge often enough that the short-lived Buffers of the
+    // streaming paths (crypto and zlib outputs) are freed young instead of piling up until an
+    // external-memory GC (measured on a 1 GiB restore: peak RSS 197 -> 162 MB).
+    execArgv: ['--max-semi-space-size=1'],
+  }),
 );
 execFileSync(nodeBinary, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
 

@@ -43,6 +43,27 @@ export class ByteQueue {
     return out;
   }
 
+  /** Removes the first `n` bytes and returns them as views of the pushed buffers (no copy). */
+  takeParts(n: number): Buffer[] {
+    if (n > this.total) throw new RangeError(`ByteQueue.takeParts(${n}) with only ${this.total} bytes`);
+    const out: Buffer[] = [];
+    let left = n;
+    while (left > 0) {
+      const part = this.parts[0]!;
+      if (part.length <= left) {
+        out.push(part);
+        this.parts.shift();
+        left -= part.length;
+      } else {
+        out.push(part.subarray(0, left));
+        this.parts[0] = part.subarray(left);
+        left = 0;
+      }
+    }
+    this.total -= n;
+    return out;
+  }
+
   /** The first `n` bytes without removing them. */
   peek(n: number): Buffer {
     const first = this.parts[0];

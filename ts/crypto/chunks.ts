@@ -18,30 +18,56 @@ export function chunkNonce(counter: number, last: boolean): Buffer {
 
 /** Returns ciphertext || tag. */
 export function sealChunk(payloadKey: Buffer, counter: number, last: boolean, plaintext: Buffer): Buffer {
+  return Buffer.concat(sealChunkParts(payloadKey, counter, last, plaintext));
+}
+
+/**
+ * The sealed chunk as pieces to write in order (ciphertext, tag): joining them would copy every
+ * byte of the backup once more for nothing.
+ */
+export function sealChunkParts(payloadKey: Buffer, counter: number, last: boolean, plaintext: Buffer): Buffer[] {
   const cipher = createCipheriv('aes-256-gcm', payloadKey, chunkNonce(counter, last), {
     authTagLength: TAG_LENGTH,
   });
   const body = cipher.update(plaintext);
-  const tail = cipher.final();
-  return Buffer.concat([body, tail, cipher.getAuthTag()]);
+  const tail = cipher.final(); // always empty for GCM; kept so nothing is lost if that changed
+  return tail.length > 0 ? [body, tail, cipher.getAuthTag()] : [body, cipher.getAuthTag()];
 }
 
-export function openChunk(
-  payloadKey: Buffer,
-  counter: number,
-  last: boolean,
-  sealed: Buffer,
-  target?: string,
-): Buffer {
-  if (sealed.length < TAG_LENGTH) throw integrityError(`chunk ${counter} is shorter than its tag`, target);
-  const ciphertext = sealed.subarray(0, sealed.length - TAG_LENGTH);
+export function openChunk(payloadKey: Buffer, counter: number, last: boolean, sealed: Buffer, target?: string): Buffer {
+  const parts = openChunkParts(payloadKey, counter, last, [sealed], target);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/**
+ * Opens a sealed chunk given as consecutive pieces (as they came off the wire), so a chunk that
+ * straddles two reads is not first copied into one buffer. Returns the plaintext as pieces,
+ * released only after the tag checked.
+ */
+export function openChunkParts(payloadKey: Buffer, counter: number, last: boolean, sealed: Buffer[], target?: string): Buffer[] {
+  let total = 0;
+  for (const p of sealed) total += p.length;
+  if (total < TAG_LENGTH) throw integrityError(`chunk ${counter} is shorter than its tag`, target);
   const decipher = createDecipheriv('aes-256-gcm', payloadKey, chunkNonce(counter, last), {
     authTagLength: TAG_LENGTH,
   });
-  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));
-  const body = decipher.update(ciphertext);
+  const out: Buffer[] = [];
+  const tagParts: Buffer[] = [];
+  let left = total - TAG_LENGTH;
+  for (const p of sealed) {
+    const body = Math.min(left, p.length);
+    if (body > 0) {
+      const plain = decipher.update(body === p.length ? p : p.subarray(0, body));
+      if (plain.length > 0) out.push(plain);
+      left -= body;
+    }
+    if (body < p.length) tagParts.push(p.subarray(body));
+  }
+  decipher.setAuthTag(tagParts.length === 1 ? tagParts[0]! : Buffer.concat(tagParts));
   try {
-    return Buffer.concat([body, decipher.final()]);
+    const tail = decipher.final();
+    if (tail.length > 0) out.push(tail);
+    return out;
   } catch (cause) {
     // GCM cannot say which of tamper, truncation, reordering or trailing bytes it was.
     const where = last ? `final chunk ${counter}` : `chunk ${counter}`;

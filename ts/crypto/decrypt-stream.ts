@@ -1,7 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { AzsError } from '../errors.js';
 import { ByteQueue } from './byte-queue.js';
-import { integrityError, openChunk } from './chunks.js';
+import { integrityError, openChunkParts } from './chunks.js';
 import { PREAMBLE_SIZE, SEALED_CHUNK_SIZE, TAG_LENGTH } from './constants.js';
 import {
   headerLengthFromPreamble,
@@ -62,7 +62,7 @@ export function createDecryptStream(identities: Identity[], options: DecryptOpti
         if (payloadKey === null && !readHeader(this)) return callback();
         // A chunk is known not to be the last only when more bytes follow it.
         while (pending.length > SEALED_CHUNK_SIZE) {
-          this.push(openChunk(payloadKey!, counter++, false, pending.take(SEALED_CHUNK_SIZE), target));
+          for (const plain of openChunkParts(payloadKey!, counter++, false, pending.takeParts(SEALED_CHUNK_SIZE), target)) this.push(plain);
         }
         callback();
       } catch (err) {
@@ -85,7 +85,7 @@ export function createDecryptStream(identities: Identity[], options: DecryptOpti
           // Writers never emit an empty final chunk after data; its presence means a forged layout.
           throw integrityError('an empty final chunk follows data chunks', target);
         }
-        this.push(openChunk(payloadKey!, counter++, true, pending.take(rest), target));
+        for (const plain of openChunkParts(payloadKey!, counter++, true, pending.takeParts(rest), target)) this.push(plain);
         callback();
       } catch (err) {
         callback(err as Error);

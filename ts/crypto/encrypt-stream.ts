@@ -1,7 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { AzsError } from '../errors.js';
 import { ByteQueue } from './byte-queue.js';
-import { sealChunk } from './chunks.js';
+import { sealChunkParts } from './chunks.js';
 import { CHUNK_SIZE, FILE_KEY_LENGTH, FORMAT_VERSION, PAYLOAD_SALT_LENGTH } from './constants.js';
 import { encodeHeader, validateContext, type FileContext } from './header.js';
 import { deriveHeaderKey, derivePayloadKey } from './kdf.js';
@@ -72,7 +72,7 @@ export function createEncryptStream(
         pending.push(Buffer.isBuffer(data) ? data : Buffer.from(data));
         // Strictly more than a chunk: only then is it certain this chunk is not the last one.
         while (pending.length > CHUNK_SIZE) {
-          this.push(sealChunk(payloadKey, counter++, false, pending.take(CHUNK_SIZE)));
+          for (const piece of sealChunkParts(payloadKey, counter++, false, pending.take(CHUNK_SIZE))) this.push(piece);
         }
         callback();
       } catch (err) {
@@ -82,7 +82,7 @@ export function createEncryptStream(
     flush(this: Transform, callback: TransformCallback) {
       try {
         sendHeader(this);
-        this.push(sealChunk(payloadKey, counter++, true, pending.take(pending.length)));
+        for (const piece of sealChunkParts(payloadKey, counter++, true, pending.take(pending.length))) this.push(piece);
         payloadKey.fill(0);
         callback();
       } catch (err) {

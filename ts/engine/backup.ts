@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
 import { AzsError, toAzsError } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
 import type { BackupConfiguration, RoleSource } from '../config/types.js';
 import { loadMachineKey } from '../config/seal.js';
 import { packDirectory, type PackSummary } from '../archive/tar-writer.js';
-import { createCompressStream } from '../archive/zstd-blocks.js';
+import { createCompressStream } from '../archive/zstd-compress.js';
 import { checkRoleSource } from '../roles/source-check.js';
 import { measureTree } from '../roles/measure.js';
 import { backupFile, backupFolder, INFO_FILE, MANIFEST_FILE } from '../catalog/layout.js';
@@ -184,12 +185,13 @@ async function backupRole(role: RoleSource, env: RoleEnv): Promise<RoleOutcome> 
     volumeSize: env.volumeSize,
     onSealed: (v) => env.uploader.enqueue(v.localPath, v.file, v.size),
   });
-  const counted = async function* (source: AsyncIterable<Buffer>) {
-    for await (const chunk of source) {
+  // A byte-mode stage: a generator stage would be an object-mode stream reading 16 chunks ahead.
+  const counted = new Transform({
+    transform(chunk: Buffer, _enc, callback) {
       env.onBytes(chunk.length);
-      yield chunk;
-    }
-  };
+      callback(null, chunk);
+    },
+  });
   await pipeline(packed.stream, counted, createCompressStream(), writer, env.signal ? { signal: env.signal } : {});
   const summary = await packed.done;
   const problems = [

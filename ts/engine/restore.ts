@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { AzsError, invalidParameter } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
-import { createDecompressStream } from '../archive/zstd-blocks.js';
+import { createDecompressStream } from '../archive/zstd-decompress.js';
 import { extractTar } from '../archive/tar-reader.js';
 import type { ManifestRole } from '../catalog/manifest.js';
 import type { EngineContext } from './context.js';
@@ -67,7 +67,8 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
       await mkdir(temp, { recursive: true, mode: 0o700 });
       const expected = manifest.files.get(role.name) ?? new Map();
       await pipeline(readRoleArchive(target, info.backupId, role.volumes, identities), createDecompressStream(), async (source) =>
-        extractTar(Readable.from(source), temp, { collect: false, onFile: (f) => markFile(expected, f.path, f.size, f.sha256) }),
+        // Byte mode: an object-mode Readable would read 16 chunks (up to 32 MiB of frames) ahead.
+        extractTar(Readable.from(source, { objectMode: false }), temp, { collect: false, onFile: (f) => markFile(expected, f.path, f.size, f.sha256) }),
       );
       const problems = unmatched(expected);
       if (problems.length > 0) {

@@ -1,9 +1,8 @@
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { AzsError } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
-import { createDecompressStream } from '../archive/zstd-blocks.js';
+import { createDecompressStream } from '../archive/zstd-decompress.js';
 import { listTar } from '../archive/tar-reader.js';
 import type { EngineContext } from './context.js';
 import { findBackup } from './backups.js';
@@ -42,7 +41,7 @@ export async function verifyBackup(ctx: EngineContext, name: string, keys: KeyMa
       ctx.reporter.progress('Verify', `Authenticating role ${role.name}`);
       const expected = manifest.files.get(role.name) ?? new Map();
       const listed = await pipeline(readRoleArchive(target, info.backupId, role.volumes, identities), createDecompressStream(), async (source) =>
-        listTar(Readable.from(source), { collect: false, onFile: (f) => markFile(expected, f.path, f.size, f.sha256) }),
+        listTar(Readable.from(source, { objectMode: false }), { collect: false, onFile: (f) => markFile(expected, f.path, f.size, f.sha256) }),
       );
       const problems = unmatched(expected);
       if (problems.length > 0) {

@@ -10,11 +10,14 @@ import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { packDirectory, type PackSummary } from '../../../ts/archive/tar-writer.js';
 import { listTar, type TarReadResult } from '../../../ts/archive/tar-reader.js';
-import { createCompressStream, createDecompressStream } from '../../../ts/archive/zstd-blocks.js';
+import { createCompressStream } from '../../../ts/archive/zstd-compress.js';
+import { createDecompressStream } from '../../../ts/archive/zstd-decompress.js';
 import { removeDir, tempDir } from './helpers.js';
 
 const MiB = 1024 * 1024;
-const LIMIT = 100 * 1000 * 1000;
+// Growth allowed on top of the runtime: the engine starts at ~56 MB, and the whole process must
+// stay under the 200 MB target (issue 3), so a stage may add at most ~130 MB including garbage.
+const LIMIT = 128 * 1000 * 1000;
 
 // A way to force collections without restarting the worker with --expose-gc.
 setFlagsFromString('--expose-gc');
@@ -125,9 +128,11 @@ it('keeps the live set of the pipeline small and independent of the data size', 
   const small = await roundTrip(128 * MiB, true);
   const large = await roundTrip(512 * MiB, true);
   console.log(`live Buffers at peak: 128 MiB run ${mib(small.arrayBuffers)}, 512 MiB run ${mib(large.arrayBuffers)}`);
-  // The same bound for four times the data: memory follows block size and concurrency only.
-  expect(small.arrayBuffers).toBeLessThan(40 * MiB);
-  expect(large.arrayBuffers).toBeLessThan(40 * MiB);
+  // The same bound for four times the data: memory follows block size and concurrency only
+  // (compressor: up to 4 blocks of 2 MiB and their outputs, plus spares; decoder: up to 3 whole
+  // frames and their 2 MiB outputs; the rest is V8 sweeping behind a fast producer).
+  expect(small.arrayBuffers).toBeLessThan(64 * MiB);
+  expect(large.arrayBuffers).toBeLessThan(64 * MiB);
 });
 
 it('archives, compresses, decompresses and verifies a 1 GiB file with bounded memory', { timeout: 180_000 }, async () => {

@@ -14,10 +14,9 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { Duplex, Transform, pipeline, type TransformCallback } from 'node:stream';
-import { constants as zc, createZstdDecompress, zstdCompress, type ZstdOptions } from 'node:zlib';
+import { Transform, type TransformCallback } from 'node:stream';
+import { constants as zc, zstdCompress, type ZstdOptions } from 'node:zlib';
 import { promisify } from 'node:util';
-import { AzsError } from '../errors.js';
 
 const compressAsync = promisify(zstdCompress) as (buf: Buffer, options: ZstdOptions) => Promise<Buffer>;
 
@@ -53,9 +52,7 @@ export interface CompressStats {
 
 export type CompressStream = Transform & { readonly stats: CompressStats };
 
-const MAGIC = 0xfd2fb528;
-/** RFC 8878 Block_Maximum_Size: a block never regenerates more than 128 KiB. */
-const MAX_RAW_BLOCK = 128 * 1024;
+import { MAGIC, MAX_FRAME_CONTENT, MAX_RAW_BLOCK } from './zstd-frames.js';
 
 /**
  * One zstd frame holding `data` uncompressed in Raw_Blocks (RFC 8878 3.1.1), with its content
@@ -122,7 +119,7 @@ function rawFramePieces(data: Buffer): Buffer[] {
  * 265 MiB/s with 2 in flight, 333 with 3). At most the libuv pool size minus one, so file reads,
  * which share the pool, are never queued behind compression; and never more than 4.
  */
-function defaultConcurrency(): number {
+export function defaultConcurrency(): number {
   const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
   return Math.max(2, Math.min(availableParallelism() + 1, pool - 1, 4));
 }
@@ -143,6 +140,7 @@ class BlockCompressor extends Transform {
   private readonly blockSize: number;
   private readonly concurrency: number;
   private readonly zstdOptions: ZstdOptions;
+  private readonly probeOptions: ZstdOptions;
   private readonly storeRatio: number;
   private readonly probeSize: number;
   private block: Buffer;
@@ -157,10 +155,19 @@ class BlockCompressor extends Transform {
   constructor(options: CompressOptions) {
     super();
     this.blockSize = options.blockSize ?? 2 * 1024 * 1024;
+    if (!(this.blockSize > 0 && this.blockSize <= MAX_FRAME_CONTENT)) {
+      throw new RangeError(`blockSize must be 1..${MAX_FRAME_CONTENT} bytes: restore refuses larger frames`);
+    }
     this.concurrency = Math.max(1, options.concurrency ?? defaultConcurrency());
     this.storeRatio = options.storeRatio ?? 0.97;
     this.probeSize = options.probeSize ?? 64 * 1024;
-    this.zstdOptions = { params: { [zc.ZSTD_c_compressionLevel]: options.level ?? 1 } };
+    const params = { [zc.ZSTD_c_compressionLevel]: options.level ?? 1 };
+    // zlib's default 16 KiB output chunks made each 2 MiB block dozens of thread-pool round
+    // trips, each handled on the main thread (0.6 s of a 1 GiB backup in zlib's callback
+    // alone). 256 KiB makes it a few; not one block-sized chunk, because the output is a view
+    // of that chunk and would keep all of it alive downstream.
+    this.zstdOptions = { params, chunkSize: 256 * 1024 };
+    this.probeOptions = { params, chunkSize: this.probeSize + (this.probeSize >> 7) + 1024 };
     this.block = Buffer.allocUnsafe(this.blockSize);
   }
 
@@ -180,7 +187,7 @@ class BlockCompressor extends Transform {
   private async encode(data: Buffer): Promise<Encoded> {
     if (this.probeSize > 0 && data.length > this.probeSize * 4) {
       const sample = this.probeSample(data);
-      const probe = await compressAsync(sample, this.zstdOptions);
+      const probe = await compressAsync(sample, this.probeOptions);
       // The samples carry less history than the whole block, so they get a little slack
       // before condemning it.
       if (probe.length > sample.length * Math.min(0.995, this.storeRatio + 0.02)) {
@@ -254,171 +261,4 @@ class BlockCompressor extends Transform {
 /** zstd-compresses a byte stream into concatenated frames; see the module comment. */
 export function createCompressStream(options: CompressOptions = {}): CompressStream {
   return new BlockCompressor(options);
-}
-
-const SKIPPABLE_MASK = 0xfffffff0;
-const SKIPPABLE_MAGIC = 0x184d2a50;
-
-type AlignState = 'magic' | 'skipSize' | 'skipData' | 'descriptor' | 'headerRest' | 'blockHeader' | 'blockData' | 'checksum';
-
-function corrupt(message: string): AzsError {
-  return new AzsError('IntegrityFailed', message, {
-    remediation: 'The compressed data is damaged; restore from another backup.',
-  });
-}
-
-/**
- * Re-cuts a zstd stream so that no chunk spans two frames, by walking frame and block headers
- * (RFC 8878 3.1) without decoding anything.
- *
- * Why: Node's ZstdDecompress (22.x, nodejs/node#64741) decodes one frame per write call; when a
- * frame ends with input left in the same write and output space to spare, it takes that as the
- * end of the stream and silently drops the rest. Fed frame-aligned writes it decodes every frame.
- * Walking the headers also lets a stream cut inside a frame fail loudly instead of decoding short.
- */
-export class ZstdFrameAligner extends Transform {
-  private state: AlignState = 'magic';
-  /** Bytes still expected by the current state. */
-  private need = 4;
-  /** Accumulates small header fields that straddle chunks. */
-  private readonly field = Buffer.alloc(16);
-  private fieldLen = 0;
-  private checksumFlag = false;
-  /** The block being skipped is the frame's last. */
-  private lastBlock = false;
-  /** Frames seen, skippable ones included. */
-  frames = 0;
-
-  private enter(state: AlignState, need: number): void {
-    this.state = state;
-    this.need = need;
-    this.fieldLen = 0;
-  }
-
-  /** Acts on a completed header field; returns true when a frame ended with it. */
-  private onField(f: Buffer): boolean {
-    switch (this.state) {
-      case 'magic': {
-        const magic = f.readUInt32LE(0);
-        if (magic === MAGIC) this.enter('descriptor', 1);
-        else if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) this.enter('skipSize', 4);
-        else throw corrupt('The data is not a zstd stream (bad frame magic number).');
-        return false;
-      }
-      case 'skipSize': {
-        const size = f.readUInt32LE(0);
-        if (size === 0) return true;
-        this.enter('skipData', size);
-        return false;
-      }
-      case 'descriptor': {
-        const fhd = f[0]!;
-        if ((fhd & 0x08) !== 0) throw corrupt('A zstd frame header has its reserved bit set.');
-        const fcsFlag = fhd >> 6;
-        const single = (fhd & 0x20) !== 0;
-        this.checksumFlag = (fhd & 0x04) !== 0;
-        const dictBytes = [0, 1, 2, 4][fhd & 0x03]!;
-        const fcsBytes = fcsFlag === 0 ? (single ? 1 : 0) : [0, 2, 4, 8][fcsFlag]!;
-        const rest = (single ? 0 : 1) + dictBytes + fcsBytes;
-        if (rest === 0) this.enter('blockHeader', 3);
-        else this.enter('headerRest', rest);
-        return false;
-      }
-      case 'headerRest':
-        this.enter('blockHeader', 3);
-        return false;
-      case 'blockHeader': {
-        const header = f[0]! | (f[1]! << 8) | (f[2]! << 16);
-        const last = (header & 1) === 1;
-        const type = (header >> 1) & 3;
-        const size = header >>> 3;
-        if (type === 3) throw corrupt('A zstd block has the reserved block type.');
-        const payload = type === 1 ? 1 : size; // RLE blocks carry one byte whatever their size
-        if (!last) {
-          this.enter(payload === 0 ? 'blockHeader' : 'blockData', payload === 0 ? 3 : payload);
-          return false;
-        }
-        // Remember that the frame ends after this block (and its checksum, if any).
-        this.lastBlock = true;
-        if (payload > 0) {
-          this.enter('blockData', payload);
-          return false;
-        }
-        return this.afterLastBlock();
-      }
-      case 'checksum':
-        return true;
-      default:
-        return false;
-    }
-  }
-
-  private afterLastBlock(): boolean {
-    this.lastBlock = false;
-    if (this.checksumFlag) {
-      this.enter('checksum', 4);
-      return false;
-    }
-    return true;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      let start = 0;
-      let i = 0;
-      while (i < chunk.length) {
-        let frameEnded = false;
-        if (this.state === 'blockData' || this.state === 'skipData') {
-          const take = Math.min(this.need, chunk.length - i);
-          i += take;
-          this.need -= take;
-          if (this.need === 0) {
-            if (this.state === 'skipData') frameEnded = true;
-            else if (this.lastBlock) frameEnded = this.afterLastBlock();
-            else this.enter('blockHeader', 3);
-          }
-        } else {
-          const take = Math.min(this.need - this.fieldLen, chunk.length - i);
-          chunk.copy(this.field, this.fieldLen, i, i + take);
-          this.fieldLen += take;
-          i += take;
-          if (this.fieldLen === this.need) frameEnded = this.onField(this.field.subarray(0, this.need));
-        }
-        if (frameEnded) {
-          this.frames++;
-          this.push(chunk.subarray(start, i));
-          start = i;
-          this.enter('magic', 4);
-        }
-      }
-      if (start < chunk.length) this.push(chunk.subarray(start));
-      callback();
-    } catch (err) {
-      callback(err as Error);
-    }
-  }
-
-  override _flush(callback: TransformCallback): void {
-    if (this.state !== 'magic' || this.fieldLen !== 0) {
-      callback(corrupt('The zstd stream ends inside a frame: it is truncated.'));
-      return;
-    }
-    callback();
-  }
-}
-
-/**
- * Decodes the output of createCompressStream, or any zstd stream: frames are aligned first (see
- * ZstdFrameAligner) and then decoded by Node's ZstdDecompress, whose window limit stays at the
- * zstd default, far above the block size we write, so a hostile frame cannot demand gigabytes.
- * A stream cut inside a frame fails with IntegrityFailed.
- */
-export function createDecompressStream(): Duplex {
-  const aligner = new ZstdFrameAligner();
-  // The default 16 KiB output chunk makes restore a long series of thread-pool round trips with
-  // the main thread idle in between; 256 KiB chunks cut their number by 16.
-  const decoder = createZstdDecompress({ chunkSize: 256 * 1024 });
-  // pipeline tears down both halves when either fails; the pair Duplex surfaces the error.
-  pipeline(aligner, decoder, () => undefined);
-  return Duplex.from({ writable: aligner, readable: decoder });
 }

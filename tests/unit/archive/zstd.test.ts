@@ -6,7 +6,9 @@ import { Readable } from 'node:stream';
 import { constants as zc, createZstdDecompress, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AzsError } from '../../../ts/errors.js';
-import { createCompressStream, createDecompressStream, rawFrame } from '../../../ts/archive/zstd-blocks.js';
+import { createCompressStream, rawFrame } from '../../../ts/archive/zstd-compress.js';
+import { createDecompressStream } from '../../../ts/archive/zstd-decompress.js';
+import { FrameWalker, MAX_FRAME_CONTENT } from '../../../ts/archive/zstd-frames.js';
 import { collect, fromBuffer, removeDir, sha256, tempDir } from './helpers.js';
 
 const DEFAULT_BLOCK = 2 * 1024 * 1024;
@@ -197,5 +199,52 @@ describe('decompress stream', () => {
     const two = spawnSync('zstd', ['-q', '-c', '-1'], { input: r }).stdout;
     const back = await collect(fromBuffer(Buffer.concat([one, two]), 4096).pipe(createDecompressStream()));
     expect(back.equals(Buffer.concat([text(700_001), r]))).toBe(true);
+  });
+});
+
+describe('frame walker and parallel decoder', () => {
+  it('passes stored frames through as views of the input, without a decoder', () => {
+    const data = randomBytes(300_000);
+    const frame = rawFrame(data);
+    const walker = new FrameWalker();
+    // Fed in odd pieces, as decrypted chunks arrive.
+    const frames = [...walker.push(frame.subarray(0, 7)), ...walker.push(frame.subarray(7, 200_001)), ...walker.push(frame.subarray(200_001))];
+    walker.end();
+    expect(frames).toHaveLength(1);
+    expect(frames[0]!.stored).not.toBeNull();
+    expect(frames[0]!.contentSize).toBe(data.length);
+    expect(Buffer.concat(frames[0]!.stored!).equals(data)).toBe(true);
+    // Views, not copies: each piece shares memory with what was pushed.
+    for (const piece of frames[0]!.stored!) expect(piece.buffer === frame.buffer).toBe(true);
+  });
+
+  it('sends compressed and checksummed frames to the decoder', () => {
+    const walker = new FrameWalker();
+    const frames = walker.push(Buffer.concat([zstdCompressSync(text(100_000)), zstdCompressSync(Buffer.from('x'), { params: { [zc.ZSTD_c_checksumFlag]: 1 } })]));
+    expect(frames.map((f) => f.stored)).toEqual([null, null]);
+  });
+
+  it('refuses a frame that declares more content than restore accepts', async () => {
+    // A hand-made frame header: 4-byte Frame_Content_Size of 64 MiB, then an empty raw block.
+    const header = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x80, 0x58, 0, 0, 0, 4, 1, 0, 0]);
+    const err = await collect(fromBuffer(header).pipe(createDecompressStream())).catch((e: unknown) => e);
+    expect((err as AzsError).code).toBe('IntegrityFailed');
+    expect((err as AzsError).message).toContain(String(MAX_FRAME_CONTENT));
+  });
+
+  it('refuses a stored frame whose blocks do not add up to its declared size', async () => {
+    const frame = Buffer.from(rawFrame(randomBytes(1000)));
+    frame.writeUInt16LE(1000 - 256 + 1, 5); // Frame_Content_Size now says 1001
+    const err = await collect(fromBuffer(frame).pipe(createDecompressStream())).catch((e: unknown) => e);
+    expect((err as AzsError).code).toBe('IntegrityFailed');
+  });
+
+  it('keeps frame order with one, two and four frames decoding at once', async () => {
+    const parts = Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? randomBytes(150_000 + i) : text(400_000 + i * 1000)));
+    const { out } = await compress(Buffer.concat(parts), { blockSize: 256 * 1024 });
+    for (const concurrency of [1, 2, 4]) {
+      const back = await collect(fromBuffer(out, 65_552).pipe(createDecompressStream({ concurrency })));
+      expect(sha256(back)).toBe(sha256(Buffer.concat(parts)));
+    }
   });
 });
