@@ -81,12 +81,17 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
 
   let staging: string | null = null;
   let manifestLines: ManifestWriter | null = null;
+  let certificateCopy: Promise<void> | null = null;
   try {
     const checked = await checkSources(config.roles);
     const dataBytes = checked.reduce((sum, c) => sum + c.bytes, 0);
     staging = await prepareStaging(config.stagingPath ?? paths.staging, backupId, dataBytes, config.volumeSizeBytes);
     const folder = backupFolder(backupId);
     await target.ensureDirectory(folder);
+    // Independent of the data, so it runs beside it rather than in the tail of the backup; it
+    // only has to be on the share before BackupInfo.json.
+    certificateCopy = publishCertificateCopy(target, config, plan);
+    certificateCopy.catch(() => undefined);
 
     let doneBytes = 0;
     const report = (status: string) =>
@@ -122,7 +127,7 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
     const manifest = await writeManifest(staging, backupId, plan, outcomes, manifestLines);
     await uploader.enqueue(manifest.localPath, MANIFEST_FILE, manifest.size);
     await uploader.drain();
-    await publishCertificateCopy(target, config, plan);
+    await certificateCopy;
 
     const completed = ctx.now();
     const info = buildInfo(config, request, backupId, started, completed, plan, outcomes, manifest);
@@ -147,6 +152,7 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
     await target.removeDirectory(backupFolder(backupId)).catch(() => {});
     throw e;
   } finally {
+    await certificateCopy?.catch(() => undefined);
     if (staging) await removeStaging(staging);
     await target.close();
   }

@@ -44,17 +44,36 @@ export async function openVolume(target: StorageTarget, backupId: string, volume
   return pipeline([source, ...stages] as unknown as [Readable, Transform], () => {}) as unknown as Readable;
 }
 
-/** A role's volumes in order, decrypted and concatenated: the role's compressed archive. */
+/**
+ * A role's volumes in order, decrypted and concatenated: the role's compressed archive. The next
+ * volume is opened while the current one streams, so its connection and authentication are done
+ * by the time it is needed (it waits with one pipe's worth of data).
+ */
 export function readRoleArchive(target: StorageTarget, backupId: string, volumes: VolumeRecord[], identities: Identity[]): Readable {
   const ordered = [...volumes].sort((a, b) => a.index - b.index);
   ordered.forEach((v, i) => {
     if (v.index !== i) throw mismatch(v.file, `volume ${i} of role ${v.role} is missing`);
   });
+  const open = (i: number): Promise<Readable> | null => {
+    if (i >= ordered.length) return null;
+    const opening = openVolume(target, backupId, ordered[i]!, identities);
+    opening.catch(() => undefined); // surfaced when its turn comes
+    return opening;
+  };
   return Readable.from(
     (async function* () {
-      for (const volume of ordered) {
-        for await (const chunk of await openVolume(target, backupId, volume, identities)) yield chunk as Buffer;
+      let next = open(0);
+      try {
+        for (let i = 0; next !== null; i++) {
+          const current = await next;
+          next = open(i + 1);
+          for await (const chunk of current) yield chunk as Buffer;
+        }
+      } finally {
+        // Stopped early (an error, a consumer that gave up): end the download opened ahead.
+        if (next !== null) (await next.catch(() => null))?.destroy();
       }
     })(),
+    { objectMode: false },
   );
 }
