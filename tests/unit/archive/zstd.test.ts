@@ -170,7 +170,7 @@ describe('decompress stream', () => {
     'decodes every concatenated frame, whatever the frame sizes and input chunking (chunks of %i)',
     async (chunk) => {
       // Plain createZstdDecompress (Node 22, nodejs/node#64741) loses or rejects all but the first
-      // frame in these cases; the frame aligner in front of it must not.
+      // frame in these cases; the frame walker in front of the decoder must not.
       const cases: Buffer[][] = [[a, b], [b, a], [a, a, a], [b, b], [a, skippable, withChecksum, rawFrame(r), a]];
       for (const frames of cases) {
         const expected = Buffer.concat(frames.map((f) => (f === skippable ? Buffer.alloc(0) : zstdDecompressSync(f))));
