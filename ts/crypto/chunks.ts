@@ -34,11 +34,6 @@ export function sealChunkParts(payloadKey: Buffer, counter: number, last: boolea
   return tail.length > 0 ? [body, tail, cipher.getAuthTag()] : [body, cipher.getAuthTag()];
 }
 
-export function openChunk(payloadKey: Buffer, counter: number, last: boolean, sealed: Buffer, target?: string): Buffer {
-  const parts = openChunkParts(payloadKey, counter, last, [sealed], target);
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-}
-
 /**
  * Opens a sealed chunk given as consecutive pieces (as they came off the wire), so a chunk that
  * straddles two reads is not first copied into one buffer. Returns the plaintext as pieces,
