@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { expect } from 'vitest';
+import { AzsError } from '../../../ts/errors.js';
 
 export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(path.join(tmpdir(), `azsb-${prefix}-`));
@@ -88,4 +90,16 @@ export function fromBuffer(buf: Buffer, chunk = 64 * 1024): Readable {
   const parts: Buffer[] = [];
   for (let i = 0; i < buf.length; i += chunk) parts.push(buf.subarray(i, i + chunk));
   return Readable.from(parts);
+}
+
+/** Awaits a promise that must reject with IntegrityFailed (and a message matching `pattern`). */
+export async function expectIntegrityFailed(promise: Promise<unknown>, pattern?: RegExp): Promise<AzsError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AzsError);
+  expect((err as AzsError).code).toBe('IntegrityFailed');
+  if (pattern) expect((err as AzsError).message).toMatch(pattern);
+  return err as AzsError;
 }

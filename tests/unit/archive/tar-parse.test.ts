@@ -1,10 +1,9 @@
 // Header fields and chunking as the reader meets them in archives it did not write: numbers in
 // the other encodings tar allows, and input cut at every possible place.
 import { describe, expect, it } from 'vitest';
-import { AzsError } from '../../../ts/errors.js';
 import { BLOCK, F, TYPE, headerChecksum } from '../../../ts/archive/tar-format.js';
 import { listTar } from '../../../ts/archive/tar-reader.js';
-import { fromBuffer, sha256 } from './helpers.js';
+import { expectIntegrityFailed, fromBuffer, sha256 } from './helpers.js';
 
 /** A ustar header; `fields` are raw bytes placed over a blank header before the checksum. */
 function header(name: string, size: number, fields: Partial<Record<keyof typeof F, Buffer>> = {}, typeflag: string = TYPE.file): Buffer {
@@ -56,16 +55,6 @@ function base256(value: number, len: number): Buffer {
   return out;
 }
 
-async function integrityError(promise: Promise<unknown>): Promise<AzsError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AzsError);
-  expect((err as AzsError).code).toBe('IntegrityFailed');
-  return err as AzsError;
-}
-
 describe('tar header numbers', () => {
   const data = Buffer.from('numbers in other encodings\n'.repeat(40));
 
@@ -87,7 +76,7 @@ describe('tar header numbers', () => {
 
   it('refuses an octal field with a non-octal digit', async () => {
     const tar = Buffer.concat([entry('bad.txt', data, { mode: Buffer.from('0000694\0', 'latin1') }), END]);
-    const err = await integrityError(listTar(fromBuffer(tar)));
+    const err = await expectIntegrityFailed(listTar(fromBuffer(tar)));
     expect(err.message).toMatch(/malformed mode/);
   });
 
@@ -95,14 +84,14 @@ describe('tar header numbers', () => {
     const size = base256(data.length, 12);
     size[0] = 0xff;
     const tar = Buffer.concat([entry('neg.txt', data, { size }), END]);
-    expect((await integrityError(listTar(fromBuffer(tar)))).message).toMatch(/negative size/);
+    expect((await expectIntegrityFailed(listTar(fromBuffer(tar)))).message).toMatch(/negative size/);
   });
 
   it('takes the size from a pax record over the header field, and refuses a malformed one', async () => {
     const good = Buffer.concat([pax({ size: String(data.length) }), entry('p.txt', data, { size: Buffer.from('00000000000\0', 'latin1') }).subarray(0, BLOCK), data, Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK), END]);
     expect((await listTar(fromBuffer(good))).files[0]).toMatchObject({ path: 'p.txt', size: data.length, sha256: sha256(data) });
     const bad = Buffer.concat([pax({ size: '12e3' }), entry('p.txt', data), END]);
-    expect((await integrityError(listTar(fromBuffer(bad)))).message).toMatch(/pax size/);
+    expect((await expectIntegrityFailed(listTar(fromBuffer(bad)))).message).toMatch(/pax size/);
   });
 });
 
@@ -123,8 +112,8 @@ describe('tar input chunking', () => {
 
   it('detects truncation at every block boundary and inside padding, also when hashing is off', async () => {
     for (let cut = BLOCK; cut < tar.length - END.length; cut += 256) {
-      await integrityError(listTar(fromBuffer(tar.subarray(0, cut), 300)));
-      await integrityError(listTar(fromBuffer(tar.subarray(0, cut), 300), { hash: false }));
+      await expectIntegrityFailed(listTar(fromBuffer(tar.subarray(0, cut), 300)));
+      await expectIntegrityFailed(listTar(fromBuffer(tar.subarray(0, cut), 300), { hash: false }));
     }
   });
 });

@@ -6,10 +6,9 @@ import { lstat, mkdir, readFile, readdir, readlink, stat, symlink, writeFile } f
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AzsError } from '../../../ts/errors.js';
 import { BLOCK, F, headerChecksum } from '../../../ts/archive/tar-format.js';
 import { extractTar, listTar, type TarFileRecord, type TarReadOptions } from '../../../ts/archive/tar-reader.js';
-import { fromBuffer, removeDir, sha256, tempDir } from './helpers.js';
+import { expectIntegrityFailed, fromBuffer, removeDir, sha256, tempDir } from './helpers.js';
 
 const MTIME = 1_700_000_123;
 
@@ -61,16 +60,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await removeDir(work);
 });
-
-async function integrityError(promise: Promise<unknown>): Promise<AzsError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AzsError);
-  expect((err as AzsError).code).toBe('IntegrityFailed');
-  return err as AzsError;
-}
 
 function openDescriptors(): number {
   return readdirSync('/proc/self/fd').length;
@@ -176,13 +165,13 @@ describe('extractTar writes files in place', () => {
     await mkdir(outside);
     await mkdir(dst);
     await symlink(outside, path.join(dst, 'sub'));
-    await integrityError(extractTar(fromBuffer(tar([{ path: 'sub/evil', data: Buffer.from('x') }])), dst));
+    await expectIntegrityFailed(extractTar(fromBuffer(tar([{ path: 'sub/evil', data: Buffer.from('x') }])), dst));
     expect(await readdir(outside)).toEqual([]);
   });
 
   it('refuses a file or symlink in place of a directory the archive made', async () => {
-    await integrityError(extractTar(fromBuffer(tar([{ path: 'd', type: '5' }, { path: 'd', data: Buffer.from('x') }])), dst));
-    await integrityError(
+    await expectIntegrityFailed(extractTar(fromBuffer(tar([{ path: 'd', type: '5' }, { path: 'd', data: Buffer.from('x') }])), dst));
+    await expectIntegrityFailed(
       extractTar(fromBuffer(tar([{ path: 'd/f', data: Buffer.from('x') }, { path: 'd', type: '2', linkname: '/tmp' }])), path.join(work, 'dst2')),
     );
     expect((await lstat(path.join(work, 'dst2', 'd'))).isDirectory()).toBe(true);
@@ -191,14 +180,14 @@ describe('extractTar writes files in place', () => {
   it('removes a large file cut short, closes it, and leaves no descriptor open', async () => {
     const archive = tar([{ path: 'ok.txt', data: Buffer.from('ok') }, { path: 'cut.bin', data: big }]);
     const before = openDescriptors();
-    const err = await integrityError(extractTar(fromBuffer(archive.subarray(0, 2 * BLOCK + BLOCK + 2 * 1024 * 1024), 64 * 1024), dst));
+    const err = await expectIntegrityFailed(extractTar(fromBuffer(archive.subarray(0, 2 * BLOCK + BLOCK + 2 * 1024 * 1024), 64 * 1024), dst));
     expect(err.message).toMatch(/truncated/);
     expect(openDescriptors()).toBe(before);
     expect(await readdir(dst)).toEqual(['ok.txt']);
   });
 
   it('requires the end-of-archive marker', async () => {
-    await integrityError(extractTar(fromBuffer(tar([{ path: 'a', data: Buffer.from('a') }], false)), dst));
+    await expectIntegrityFailed(extractTar(fromBuffer(tar([{ path: 'a', data: Buffer.from('a') }], false)), dst));
   });
 
   it('skips hard links and leaves an existing file at that path alone', async () => {

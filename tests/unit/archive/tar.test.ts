@@ -12,6 +12,7 @@ import {
   UNICODE_FILE,
   collect,
   collectSlowly,
+  expectIntegrityFailed,
   fromBuffer,
   makeTree,
   readTreeFile,
@@ -30,17 +31,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await removeDir(work);
 });
-
-async function expectIntegrityFailed(promise: Promise<unknown>, pattern?: RegExp): Promise<AzsError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AzsError);
-  expect((err as AzsError).code).toBe('IntegrityFailed');
-  if (pattern) expect((err as AzsError).message).toMatch(pattern);
-  return err as AzsError;
-}
 
 /** A hand-made archive: each entry's headers from encodeHeaders, data padded, end marker. */
 function craft(entries: Array<{ path: string; type: '0' | '5' | '2'; data?: Buffer; linkname?: string }>, endMarker = true): Buffer {
