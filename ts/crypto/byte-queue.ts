@@ -17,35 +17,18 @@ export class ByteQueue {
     this.total += data.length;
   }
 
-  /** Removes and returns the first `n` bytes; the caller has checked `length >= n`. */
+  /**
+   * Removes and returns the first `n` bytes; the caller has checked `length >= n`. A slice of
+   * one pushed buffer when it holds them all (the common case), otherwise a copy.
+   */
   take(n: number): Buffer {
-    if (n > this.total) throw new RangeError(`ByteQueue.take(${n}) with only ${this.total} bytes`);
-    const first = this.parts[0];
-    if (first !== undefined && first.length >= n) {
-      // Common case: one part satisfies the request, so slice without copying.
-      const out = first.subarray(0, n);
-      if (first.length === n) this.parts.shift();
-      else this.parts[0] = first.subarray(n);
-      this.total -= n;
-      return out;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const part = this.parts[0]!;
-      const used = Math.min(part.length, n - filled);
-      part.copy(out, filled, 0, used);
-      filled += used;
-      if (used === part.length) this.parts.shift();
-      else this.parts[0] = part.subarray(used);
-    }
-    this.total -= n;
-    return out;
+    const parts = this.takeParts(n);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
   }
 
   /** Removes the first `n` bytes and returns them as views of the pushed buffers (no copy). */
   takeParts(n: number): Buffer[] {
-    if (n > this.total) throw new RangeError(`ByteQueue.takeParts(${n}) with only ${this.total} bytes`);
+    if (n > this.total) throw new RangeError(`ByteQueue: ${n} bytes asked for, only ${this.total} held`);
     const out: Buffer[] = [];
     let left = n;
     while (left > 0) {
