@@ -9,7 +9,8 @@ function Write-AzsBackupIgnoredParameter {
         one backup location, so they select nothing.
 
     .PARAMETER BoundParameters
-        The caller's $PSBoundParameters.
+        The caller's $PSBoundParameters. It is a generic dictionary: IDictionary.Contains is an
+        explicit interface member there, which PowerShell cannot call, so the lookup is ContainsKey.
 
     .PARAMETER Name
         The parameters to report when bound.
@@ -21,7 +22,7 @@ function Write-AzsBackupIgnoredParameter {
     [OutputType([void])]
     param(
         [Parameter(Mandatory)]
-        [System.Collections.IDictionary]
+        [System.Collections.Generic.IDictionary[string, object]]
         $BoundParameters,
 
         [Parameter(Mandatory)]
@@ -30,7 +31,7 @@ function Write-AzsBackupIgnoredParameter {
     )
 
     foreach ($parameterName in $Name) {
-        if ($BoundParameters.Contains($parameterName)) {
+        if ($BoundParameters.ContainsKey($parameterName)) {
             Write-Verbose -Message ('-{0} is accepted for compatibility with Azs.Backup.Admin and has no effect: AzsBackup manages a single backup location.' -f $parameterName)
         }
     }

@@ -13,16 +13,30 @@
       AZSB_TEST_OTHER_PFX      a .pfx of another certificate (used as a wrong -EncryptionCertPath)
     The engine binary is found as the module finds it (AZSBACKUP_BINARY or binaries/<os>-<arch>).
 
-    Every test runs with its own, fresh $env:AZSBACKUP_HOME under TestDrive. Without
-    AZSB_TEST_UNC the whole file is skipped (contract-only runs); with it, any other missing
-    variable fails the run.
+    Every test runs with its own, fresh $env:AZSBACKUP_HOME under TestDrive. A missing variable
+    fails the run: this suite is never skipped.
 #>
 
 BeforeDiscovery {
-    $script:skipBehaviour = [string]::IsNullOrWhiteSpace($env:AZSB_TEST_UNC)
+    # Every exported command in each of its parameter sets, and every exported alias: the last
+    # Describe checks that each one ran for real somewhere above, so a new cmdlet or parameter
+    # set cannot be added without a behaviour test.
+    $manifest = Join-Path -Path $PSScriptRoot -ChildPath '../../AzsBackup.psd1'
+    $module = Import-Module -Name $manifest -PassThru -Force -ErrorAction Stop
+    $script:realCallCases = @(
+        foreach ($command in $module.ExportedFunctions.Values) {
+            foreach ($set in $command.ParameterSets) {
+                @{ Key = '{0}|{1}' -f $command.Name, $set.Name }
+            }
+        }
+        foreach ($alias in $module.ExportedAliases.Values) {
+            @{ Key = 'alias|{0}' -f $alias.Name }
+        }
+    )
+    $module | Remove-Module -Force
 }
 
-Describe 'AzsBackup behaviour against the engine and a Samba share' -Skip:$script:skipBehaviour {
+Describe 'AzsBackup behaviour against the engine and a Samba share' {
     BeforeAll {
         $repoRoot = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../..')).ProviderPath
         Get-Module -Name 'AzsBackup' | Remove-Module -Force
@@ -31,6 +45,27 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' -Skip:$scrip
         foreach ($variableName in @('AZSB_TEST_UNC', 'AZSB_TEST_USER', 'AZSB_TEST_PASSWORD', 'AZSB_TEST_CERT_CER', 'AZSB_TEST_CERT_PFX', 'AZSB_TEST_PFX_PASSWORD', 'AZSB_TEST_OTHER_PFX')) {
             if ([string]::IsNullOrEmpty([System.Environment]::GetEnvironmentVariable($variableName))) {
                 throw "The behaviour tests need the environment variable $variableName (see the header of this file)."
+            }
+        }
+
+        # Records each real run of an exported command: a command breakpoint fires as the
+        # module's own function enters a block, and that frame's $PSCmdlet names the parameter set
+        # PowerShell bound. A Pester mock of the same name lives outside module/Public and is not
+        # counted.
+        $global:AzsBackupRealCalls = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
+        $script:realCallBreakpoints = foreach ($commandName in (Get-Module -Name 'AzsBackup').ExportedFunctions.Keys) {
+            Set-PSBreakpoint -Command $commandName -Action {
+                $frame = Get-PSCallStack | Where-Object -FilterScript { $_.ScriptName -match '[\\/]module[\\/]Public[\\/][^\\/]+\.ps1$' } | Select-Object -First 1
+                if ($null -ne $frame) {
+                    $cmdlet = $frame.GetFrameVariables()['PSCmdlet']
+                    if ($null -ne $cmdlet) {
+                        $null = $global:AzsBackupRealCalls.Add(('{0}|{1}' -f $frame.InvocationInfo.MyCommand.Name, $cmdlet.Value.ParameterSetName))
+                    }
+                    $invokedAs = $frame.InvocationInfo.InvocationName
+                    if ($invokedAs -and $invokedAs -ne $frame.InvocationInfo.MyCommand.Name) {
+                        $null = $global:AzsBackupRealCalls.Add(('alias|{0}' -f $invokedAs))
+                    }
+                }
             }
         }
 
@@ -131,6 +166,7 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' -Skip:$scrip
     }
 
     AfterAll {
+        $script:realCallBreakpoints | Remove-PSBreakpoint
         $env:AZSBACKUP_HOME = $script:previousHome
         Get-Module -Name 'AzsBackup' | Remove-Module -Force
     }
@@ -296,6 +332,70 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' -Skip:$scrip
             $record = Get-TerminatingError -ScriptBlock { Set-AzsBackupConfiguration -EncryptionKey $secureKey -WarningAction SilentlyContinue }
             Assert-AzsBackupError -Record $record -ErrorId 'AzsBackup.EncryptionKeyModeClosed' -Category 'InvalidOperation'
             Get-ConfigurationSnapshot | Should -Be $before
+        }
+    }
+
+    Context 'Az identity and resource-id forms' {
+        BeforeEach {
+            $null = Set-TestConfiguration
+            $script:identityRole = New-RoleData -Name 'KeyVault'
+            $null = Add-AzsBackupRole -Name 'KeyVault' -Path $script:identityRole
+            $script:location = Get-AzsBackupConfiguration
+        }
+
+        It 'Get-AzsBackupConfiguration by -Top (List), piped location (GetViaIdentity) and -ResourceId' {
+            $listed = @(Get-AzsBackupConfiguration -Top 1 -Skip '0')
+            $listed.Count | Should -Be 1
+            $listed[0].Id | Should -Be $script:location.Id
+            @(Get-AzsBackupConfiguration -Skip 1).Count | Should -Be 0
+            ($script:location | Get-AzsBackupConfiguration).Path | Should -Be $script:unc
+            (Get-AzsBackupConfiguration -ResourceId $script:location.Id).Path | Should -Be $script:unc
+        }
+
+        It 'Start-AzsBackup from a piped location (CreateViaIdentity) and by -ResourceId; Get-AzsBackup -ResourceId' {
+            $viaIdentity = $script:location | Start-AzsBackup
+            $viaIdentity.Status | Should -Be 'Succeeded'
+            $viaResourceId = Start-AzsBackup -ResourceId $script:location.Id
+            $viaResourceId.Status | Should -Be 'Succeeded'
+            $viaResourceId.BackupId | Should -Not -Be $viaIdentity.BackupId
+            $viaResourceId.Id | Should -Match '/backupLocations/[^/]+/backups/[0-9a-fA-F-]{36}$'
+            (Get-AzsBackup -ResourceId $viaResourceId.Id).BackupId | Should -Be $viaResourceId.BackupId
+            @(Get-AzsBackup).BackupId | Should -Contain $viaIdentity.BackupId
+        }
+
+        It 'Set-AzsBackupConfiguration -ResourceId changes the setting it is given' {
+            $updated = Set-AzsBackupConfiguration -ResourceId $script:location.Id -BackupFrequencyInHours 9
+            $updated.BackupFrequencyInHours | Should -Be 9
+            (Get-AzsBackupConfiguration).BackupFrequencyInHours | Should -Be 9
+            (Get-AzsBackupConfiguration).Path | Should -Be $script:unc
+        }
+
+        It 'Restore-AzsBackup -InputObject with -RestoreOption (RestoreViaIdentity) and by -ResourceId' {
+            $backup = Start-AzsBackup
+            $option = @{
+                RoleName               = 'KeyVault'
+                DecryptionCertBase64   = [System.Convert]::ToBase64String([System.IO.File]::ReadAllBytes($script:pfxPath))
+                DecryptionCertPassword = $env:AZSB_TEST_PFX_PASSWORD
+            }
+            $viaIdentity = Join-Path -Path $TestDrive -ChildPath ('restore-identity-{0}' -f [guid]::NewGuid().ToString('N'))
+            Restore-AzsBackup -InputObject $backup -RestoreOption $option -DestinationPath $viaIdentity -Force
+            Assert-RestoredCopy -Original $script:identityRole -Restored $viaIdentity
+
+            $viaResourceId = Join-Path -Path $TestDrive -ChildPath ('restore-resourceid-{0}' -f [guid]::NewGuid().ToString('N'))
+            Restore-AzsBackup -ResourceId $backup.Id -DecryptionCertPath $script:pfxPath -DecryptionCertPassword $script:pfxPassword -DestinationPath $viaResourceId -Force
+            Assert-RestoredCopy -Original $script:identityRole -Restored $viaResourceId
+        }
+
+        It 'Invoke-AzsPruneBackupLocationExternalStore with -Option (Prune), a piped location (PruneViaIdentityExpanded) and both (PruneViaIdentity)' {
+            $kept = Start-AzsBackup
+            $viaOption = Invoke-AzsPruneBackupLocationExternalStore -Option @{ OperationType = 'DryRun' } -PassThru
+            $viaOption.PSObject.TypeNames[0] | Should -Be 'AzsBackup.PruneList'
+            $viaOption.Deleted | Should -BeFalse
+            $viaIdentity = $script:location | Invoke-AzsPruneBackupLocationExternalStore -OperationType DryRun -PassThru
+            $viaIdentity.Deleted | Should -BeFalse
+            $both = Invoke-AzsPruneBackupLocationExternalStore -InputObject $script:location -Option @{ OperationType = 'DryRun' } -PassThru
+            $both.Deleted | Should -BeFalse
+            @(Get-AzsBackup).BackupId | Should -Contain $kept.BackupId
         }
     }
 
@@ -483,5 +583,11 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' -Skip:$scrip
             $list.Deleted | Should -BeFalse
             , $list.PathsToDelete | Should -BeOfType [string[]]
         }
+    }
+}
+
+Describe 'every exported command and parameter set ran for real above' {
+    It '<Key>' -ForEach $script:realCallCases {
+        $global:AzsBackupRealCalls | Should -Contain $Key -Because 'each exported command, in each parameter set, needs a behaviour test against the real engine and share'
     }
 }

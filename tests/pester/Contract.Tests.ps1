@@ -174,7 +174,15 @@ Describe '<CommandName>' -ForEach $script:commandCases {
             }
         }
 
-        It 'is documented in the help' -Skip:([bool]$ParameterSpec.dontShow) {
+        It 'is documented in the help, or hidden from completion when DontShow' {
+            if ([bool]$ParameterSpec.dontShow) {
+                # Hidden parameters are not in Get-Help's parameter list; what DontShow promises
+                # is that tab completion does not offer them among the command's parameters.
+                $line = '{0} -' -f $CommandName
+                $completions = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+                @($completions.CompletionMatches.CompletionText) | Should -Not -Contain "-$ParameterName"
+                return
+            }
             $entry = @($help.parameters.parameter | Where-Object -FilterScript { $_.name -eq $ParameterName })
             $entry.Count | Should -Be 1
             ($entry[0].description | Out-String).Trim() | Should -Not -BeNullOrEmpty
@@ -227,32 +235,40 @@ Describe '<CommandName>' -ForEach $script:commandCases {
 }
 
 Describe 'Set-AzsBackupConfiguration binding of the legacy forms' {
-    # Binding only: the function body is replaced by a mock that echoes what was bound.
+    # Binding only. A Pester mock cannot show this: its body sees the bound values as variables
+    # but an empty $PSBoundParameters, so "bound as $false" and "not bound" look the same. Instead
+    # the real command's CmdletBinding and param block (aliases, sets, positions) are copied into
+    # a function whose body returns what PowerShell bound.
     BeforeAll {
-        Mock -CommandName 'Set-AzsBackupConfiguration' -MockWith {
-            [pscustomobject]@{
-                Switch = $PSBoundParameters.ContainsKey('IsBackupSchedulerEnabled')
-                Value  = $PSBoundParameters['IsBackupSchedulerEnabledValue']
-                Path   = $PSBoundParameters['Path']
-            }
-        }
+        $metadata = [System.Management.Automation.CommandMetadata]::new((Get-Command -Name 'Set-AzsBackupConfiguration'))
+        $script:bindOnly = [scriptblock]::Create(@(
+                [System.Management.Automation.ProxyCommand]::GetCmdletBindingAttribute($metadata)
+                'param('
+                [System.Management.Automation.ProxyCommand]::GetParamBlock($metadata)
+                ')'
+                '[pscustomobject]@{'
+                "    Switch = `$PSBoundParameters.ContainsKey('IsBackupSchedulerEnabled')"
+                "    Value  = `$PSBoundParameters['IsBackupSchedulerEnabledValue']"
+                "    Path   = `$PSBoundParameters['Path']"
+                '}'
+            ) -join [System.Environment]::NewLine)
     }
 
     It 'binds -IsBackupSchedulerEnabled $false (0.3.x [bool] form)' {
-        $bound = Set-AzsBackupConfiguration -IsBackupSchedulerEnabled $false
+        $bound = & $script:bindOnly -IsBackupSchedulerEnabled $false
         $bound.Switch | Should -BeTrue
         $bound.Value | Should -BeFalse
         $bound.Value | Should -BeOfType [bool]
     }
 
     It 'binds -IsBackupSchedulerEnabled:$false' {
-        $bound = Set-AzsBackupConfiguration -IsBackupSchedulerEnabled:$false
+        $bound = & $script:bindOnly -IsBackupSchedulerEnabled:$false
         $bound.Switch | Should -BeTrue
         $bound.Value | Should -BeNullOrEmpty
     }
 
     It 'binds -BackupShare to -Path' {
-        $bound = Set-AzsBackupConfiguration -BackupShare '\\server\share'
+        $bound = & $script:bindOnly -BackupShare '\\server\share'
         $bound.Path | Should -Be '\\server\share'
     }
 }

@@ -27,6 +27,8 @@ try {
     AZSB_TEST_CERT_PFX: cert.pfxPath,
     AZSB_TEST_PFX_PASSWORD: cert.pfxPassword,
     AZSB_TEST_OTHER_PFX: other.pfxPath,
+    // No suite may touch this machine's real state directory, not even by accident.
+    AZSBACKUP_HOME: join(work, 'home'),
     AZSB_PESTER_PATH: join(root, '.tools', 'pester'),
     AZSB_PESTER_RESULT: join(root, '.cache', 'pester-results.xml'),
     DOTNET_ROLL_FORWARD: 'Major',

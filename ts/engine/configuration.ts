@@ -55,7 +55,9 @@ async function shareCapacity(ctx: EngineContext, config: BackupConfiguration): P
 export async function describeLocation(ctx: EngineContext, config: BackupConfiguration, withCapacity = true): Promise<Record<string, unknown>> {
   const schedule = await readScheduleState(ctx.home);
   const capacity = withCapacity ? await shareCapacity(ctx, config) : null;
-  return toBackupLocation(config, { nextBackupTime: config.isBackupSchedulerEnabled ? schedule.nextBackupTime : null, lastBackupTime: schedule.lastBackupTime }, capacity);
+  // Disabling keeps the schedule (the seed: "will retain the backup schedule"), so the next slot
+  // stays visible beside IsBackupSchedulerEnabled = False, and enabling resumes on it.
+  return toBackupLocation(config, { nextBackupTime: schedule.nextBackupTime, lastBackupTime: schedule.lastBackupTime }, capacity);
 }
 
 /** Get-AzsBackupConfiguration: the BackupLocation as the provider would return it. */

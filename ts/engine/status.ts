@@ -50,7 +50,7 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
     IsBackupSchedulerEnabled: config.isBackupSchedulerEnabled,
     BackupFrequencyInHours: config.backupFrequencyInHours,
     BackupRetentionPeriodInDays: config.backupRetentionPeriodInDays,
-    NextBackupTime: config.isBackupSchedulerEnabled ? schedule.nextBackupTime : null,
+    NextBackupTime: schedule.nextBackupTime,
     LastBackupTime: schedule.lastBackupTime,
     LastBackupId: last?.backupId ?? null,
     LastBackupStatus: last?.status ?? null,
