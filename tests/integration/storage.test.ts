@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzsError } from '../../ts/errors.js';
 import { LOCAL_READ_SIZE, LocalTarget } from '../../ts/storage/local.js';
+import { listTree, readFiles } from '../../ts/storage/batch.js';
 import { openStorageTarget } from '../../ts/storage/open.js';
 import { execaSmbSpawn, SmbClientTarget, type SmbSpawn } from '../../ts/storage/smbclient.js';
 import type { StorageTarget } from '../../ts/storage/target.js';
@@ -126,6 +127,52 @@ describe('SmbClientTarget against a real smbd', () => {
     expect((await target.readFile(rel)).equals(smaller)).toBe(true);
     // No temporary files left behind.
     expect((await target.list(BACKUP_DIR)).map((e) => e.name)).toEqual(['NRP;1 volume.000.azsb']);
+  });
+
+  it('lists a folder tree in one session, and reads several files in one, telling missing files apart', async () => {
+    await target.ensureDirectory('tree/a;1/deep');
+    await target.ensureDirectory('tree/b 2');
+    await target.ensureDirectory('tree/empty');
+    await target.writeFile('tree/a;1/info.json', Buffer.from('{"a":1}'));
+    await target.writeFile('tree/a;1/deep/v.bin', Buffer.alloc(3000, 1));
+    await target.writeFile('tree/b 2/info.json', Buffer.from('{"b":22}'));
+    const sessions: string[] = [];
+    const counting = smbTarget(server, LOCATION_DIR, {
+      spawn: (request) => {
+        sessions.push(request.input);
+        return execaSmbSpawn(request);
+      },
+    });
+
+    const tree = await listTree(counting, 'tree');
+    expect(sessions).toHaveLength(1);
+    const names = (rel: string) => (tree.get(rel) ?? []).map((e) => `${e.name}${e.isDirectory ? '/' : `:${e.size}`}`).sort();
+    expect([...tree.keys()].sort()).toEqual(['', 'a;1', 'a;1/deep', 'b 2', 'empty']);
+    expect(names('')).toEqual(['a;1/', 'b 2/', 'empty/']);
+    expect(names('a;1')).toEqual(['deep/', 'info.json:7']);
+    expect(names('a;1/deep')).toEqual(['v.bin:3000']);
+    expect(names('empty')).toEqual([]);
+    // The local target gives the same tree through the generic walk.
+    const local = new LocalTarget(path.join(server.shareDir, LOCATION_DIR));
+    const localTree = await listTree(local, 'tree');
+    expect([...localTree.keys()].sort()).toEqual([...tree.keys()].sort());
+    expect(await listTree(counting, 'no such folder')).toEqual(new Map());
+
+    sessions.length = 0;
+    const files = await readFiles(counting, ['tree/a;1/info.json', 'tree/missing/info.json', 'tree/b 2/info.json', 'tree/a;1/deep/v.bin']);
+    expect(sessions).toHaveLength(1);
+    expect(files.get('tree/a;1/info.json')?.toString()).toBe('{"a":1}');
+    expect(files.get('tree/b 2/info.json')?.toString()).toBe('{"b":22}');
+    expect(files.get('tree/a;1/deep/v.bin')?.equals(Buffer.alloc(3000, 1))).toBe(true);
+    expect(files.get('tree/missing/info.json')).toBeNull();
+
+    // A failure that is not "not found" is an error, never a null: the share stopping mid-read.
+    await server.stop();
+    try {
+      await expectAzsError(readFiles(counting, ['tree/a;1/info.json']), 'ShareConnectivity');
+    } finally {
+      await server.restart();
+    }
   });
 
   it('reads an empty file', async () => {

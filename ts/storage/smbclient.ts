@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat, writeFile as writeLocalFile } from 'node:fs/promises';
+import { mkdtemp, readFile as readLocalFile, rm, stat, writeFile as writeLocalFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { AzsError, invalidParameter } from '../errors.js';
 import { tempSiblingName } from './local.js';
 import { classifyNtStatus, shareError, type ShareErrorCode } from './share-errors.js';
-import type { Capacity, RemoteEntry, StorageTarget } from './target.js';
+import type { Capacity, RemoteEntry, RemoteTree, StorageTarget } from './target.js';
 import { formatUnc, parseUserName, splitRelativePath, type UncLocation } from './unc.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -132,6 +132,32 @@ export function parseLsOutput(output: string): RemoteEntry[] {
     if (entry !== null && entry.name !== '.' && entry.name !== '..') entries.push(entry);
   }
   return entries;
+}
+
+/**
+ * Parses `recurse ON` + `ls <folder>\*`: the folder's own entries come first, then each folder
+ * below it as a header line holding its full remote path (`\share-relative\path`) followed by its
+ * entries. `folder` is the remote path that was listed, as given in the command; the result is
+ * keyed by the path relative to it, with '/' separators ('' for the folder itself).
+ */
+export function parseRecursiveLs(output: string, folder: string): RemoteTree {
+  const tree: RemoteTree = new Map([['', []]]);
+  const prefix = `${folder.toLowerCase()}\\`;
+  let current: RemoteEntry[] | undefined = tree.get('');
+  for (const line of output.split(/\r?\n/)) {
+    if (line.startsWith('\\')) {
+      if (!line.toLowerCase().startsWith(prefix)) {
+        current = undefined; // not below the folder: never expected, never trusted
+        continue;
+      }
+      current = [];
+      tree.set(line.slice(prefix.length).split('\\').join('/'), current);
+      continue;
+    }
+    const entry = parseLsLine(line);
+    if (entry !== null && entry.name !== '.' && entry.name !== '..') current?.push(entry);
+  }
+  return tree;
 }
 
 /** Parses the "N blocks of size M. K blocks available" line that `du` (and `ls`) print. */
@@ -573,6 +599,54 @@ export class SmbClientTarget implements StorageTarget {
       });
     }
     this.#check(await this.#run([`deltree ${quote(this.#remote(relPath))}`]), `deleting folder '${relPath}'`, NOT_FOUND);
+  }
+
+  async listTree(relPath: string): Promise<RemoteTree> {
+    const folder = this.#remote(relPath);
+    const base = folder === '\\' ? '' : folder;
+    const mask = `${base}\\*`;
+    const output = await this.#run(['recurse ON', `ls ${quote(mask)}`]);
+    const all = `${output.stderr}\n${output.stdout}`;
+    this.#check(output, `listing '${relPath}' and the folders below it`, NOT_FOUND);
+    // The folder itself missing means "nothing there". A folder below it that vanished while it
+    // was listed (a prune elsewhere) only loses its entries.
+    const rootMissing = findNtStatuses(all).some((p) => NOT_FOUND.includes(p.status) && p.line.toLowerCase().endsWith(mask.toLowerCase()));
+    return rootMissing ? new Map() : parseRecursiveLs(output.stdout, base);
+  }
+
+  async readFiles(relPaths: readonly string[]): Promise<Map<string, Buffer | null>> {
+    const out = new Map<string, Buffer | null>();
+    if (relPaths.length === 0) return out;
+    const op = `reading ${relPaths.length} file(s) under '${this.description}'`;
+    const dir = await mkdtemp(path.join(tmpdir(), 'azsb-smb-'));
+    try {
+      const remotes = relPaths.map((rel) => this.#remote(rel));
+      // One session: smbclient carries on after a failed get, and says which file it was.
+      const output = await this.#run([`lcd ${quote(dir)}`, ...remotes.map((r, i) => `get ${quote(r)} f${i}`)]);
+      const all = `${output.stderr}\n${output.stdout}`;
+      if (output.exit.spawnError !== null || output.exit.signal !== null || findConnectFailure(all) !== null) this.#check(output, op);
+      const missing = new Set<number>();
+      for (const problem of findNtStatuses(all)) {
+        const index = remotes.findIndex((r) => problem.line.endsWith(` ${r}`));
+        if (index >= 0 && NOT_FOUND.includes(problem.status)) missing.add(index);
+        else throw this.#error(classifyNtStatus(problem.status), op, problem.status, problem.line);
+      }
+      for (const [i, rel] of relPaths.entries()) {
+        if (missing.has(i)) {
+          out.set(rel, null);
+          continue;
+        }
+        const data = await readLocalFile(path.join(dir, `f${i}`)).catch(() => null);
+        const announced = new RegExp(`of size (\\d+) as f${i}(?: |$)`, 'm').exec(all);
+        if (data === null || (announced !== null && Number(announced[1]) !== data.length)) {
+          throw this.#error('ShareGeneralFault', op, undefined, `'${rel}' was not received whole`);
+        }
+        out.set(rel, data);
+      }
+      return out;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   async capacity(): Promise<Capacity> {

@@ -8,6 +8,9 @@ export interface RemoteEntry {
   modified: Date;
 }
 
+/** A folder and everything below it: relative folder path ('' for the folder itself) -> entries. */
+export type RemoteTree = Map<string, RemoteEntry[]>;
+
 export interface Capacity {
   freeBytes: number;
   totalBytes: number;
@@ -41,6 +44,15 @@ export interface StorageTarget {
   /** Deletes a directory and everything under it; no error if it does not exist. */
   removeDirectory(relPath: string): Promise<void>;
   capacity(): Promise<Capacity>;
+  /**
+   * Optional batch forms, for targets where each call costs a round trip (a new smbclient
+   * session). storage/batch.ts falls back to list/readFile where a target has none.
+   * listTree: the folder and every folder below it, in one listing; an empty map when relPath
+   * does not exist. readFiles: several small files in one go; a file that does not exist maps to
+   * null, any other failure rejects.
+   */
+  listTree?(relPath: string): Promise<RemoteTree>;
+  readFiles?(relPaths: readonly string[]): Promise<Map<string, Buffer | null>>;
   /** Releases connections or temporary credentials. */
   close(): Promise<void>;
 }
