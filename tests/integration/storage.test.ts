@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -163,10 +163,17 @@ describe('SmbClientTarget against a real smbd', () => {
     expect(sessions).toHaveLength(1);
     expect(files.get('tree/a;1/info.json')?.toString()).toBe('{"a":1}');
     expect(files.get('tree/b 2/info.json')?.toString()).toBe('{"b":22}');
-    expect(files.get('tree/a;1/deep/v.bin')?.equals(Buffer.alloc(3000, 1))).toBe(true);
+    expect(files.get('tree/a;1/deep/v.bin')).toEqual(Buffer.alloc(3000, 1));
     expect(files.get('tree/missing/info.json')).toBeNull();
 
-    // A failure that is not "not found" is an error, never a null: the share stopping mid-read.
+    // A failure that is not "not found" is an error, never a null: a file the account may not
+    // read is that file's error; the share stopping rejects the whole read.
+    await target.writeFile('tree/b 2/locked.json', Buffer.from('{}'));
+    await chmod(path.join(server.shareDir, LOCATION_DIR, 'tree', 'b 2', 'locked.json'), 0o000);
+    const mixed = await readFiles(counting, ['tree/b 2/locked.json', 'tree/b 2/info.json']);
+    expect(mixed.get('tree/b 2/locked.json')).toBeInstanceOf(AzsError);
+    expect((mixed.get('tree/b 2/locked.json') as AzsError).code).toBe('ShareAuthentication');
+    expect(mixed.get('tree/b 2/info.json')?.toString()).toBe('{"b":22}');
     await server.stop();
     try {
       await expectAzsError(readFiles(counting, ['tree/a;1/info.json']), 'ShareConnectivity');

@@ -1,3 +1,4 @@
+import { type AzsError, toAzsError } from '../errors.js';
 import type { RemoteTree, StorageTarget } from './target.js';
 
 /** The folder and every folder below it, in one round trip where the target can. */
@@ -15,15 +16,21 @@ export async function listTree(target: StorageTarget, relPath: string): Promise<
 }
 
 /**
- * Several small files, in one round trip where the target can. A target with its own readFiles
- * maps a file it reports as not found to null; the fallback never does, and rejects on any
- * failure instead: callers read files a listing has just shown, and decide from a null that a file
- * is absent (an incomplete backup), where a guess could cost a good backup.
+ * Several small files, in one round trip where the target can: each maps to its content, to null
+ * when the target reports it does not exist, or to the error that kept it from being read. The
+ * fallback never guesses "does not exist" from an error (callers decide from a null that a backup
+ * is incomplete, and a guess there could cost a good backup): it reports the error itself.
  */
-export async function readFiles(target: StorageTarget, relPaths: readonly string[]): Promise<Map<string, Buffer | null>> {
+export async function readFiles(target: StorageTarget, relPaths: readonly string[]): Promise<Map<string, Buffer | null | AzsError>> {
   if (relPaths.length === 0) return new Map();
   if (target.readFiles) return target.readFiles(relPaths);
-  const out = new Map<string, Buffer | null>();
-  for (const rel of relPaths) out.set(rel, await target.readFile(rel));
+  const out = new Map<string, Buffer | null | AzsError>();
+  for (const rel of relPaths) {
+    try {
+      out.set(rel, await target.readFile(rel));
+    } catch (err) {
+      out.set(rel, toAzsError(err));
+    }
+  }
   return out;
 }

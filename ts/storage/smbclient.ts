@@ -614,34 +614,34 @@ export class SmbClientTarget implements StorageTarget {
     return rootMissing ? new Map() : parseRecursiveLs(output.stdout, base);
   }
 
-  async readFiles(relPaths: readonly string[]): Promise<Map<string, Buffer | null>> {
-    const out = new Map<string, Buffer | null>();
+  async readFiles(relPaths: readonly string[]): Promise<Map<string, Buffer | null | AzsError>> {
+    const out = new Map<string, Buffer | null | AzsError>();
     if (relPaths.length === 0) return out;
-    const op = `reading ${relPaths.length} file(s) under '${this.description}'`;
+    const op = `reading ${relPaths.length} file(s)`;
     const dir = await mkdtemp(path.join(tmpdir(), 'azsb-smb-'));
     try {
       const remotes = relPaths.map((rel) => this.#remote(rel));
-      // One session: smbclient carries on after a failed get, and says which file it was.
+      // One session: smbclient carries on after a failed get, and names the file that failed.
       const output = await this.#run([`lcd ${quote(dir)}`, ...remotes.map((r, i) => `get ${quote(r)} f${i}`)]);
       const all = `${output.stderr}\n${output.stdout}`;
       if (output.exit.spawnError !== null || output.exit.signal !== null || findConnectFailure(all) !== null) this.#check(output, op);
-      const missing = new Set<number>();
+      const failed = new Map<number, AzsError | null>();
       for (const problem of findNtStatuses(all)) {
         const index = remotes.findIndex((r) => problem.line.endsWith(` ${r}`));
-        if (index >= 0 && NOT_FOUND.includes(problem.status)) missing.add(index);
-        else throw this.#error(classifyNtStatus(problem.status), op, problem.status, problem.line);
+        // A status that names none of the files is about the session: nothing read can be trusted.
+        if (index < 0) throw this.#error(classifyNtStatus(problem.status), op, problem.status, problem.line);
+        const rel = relPaths[index] ?? '';
+        failed.set(index, NOT_FOUND.includes(problem.status) ? null : this.#error(classifyNtStatus(problem.status), `reading '${rel}'`, problem.status, problem.line));
       }
       for (const [i, rel] of relPaths.entries()) {
-        if (missing.has(i)) {
-          out.set(rel, null);
+        if (failed.has(i)) {
+          out.set(rel, failed.get(i) ?? null);
           continue;
         }
         const data = await readLocalFile(path.join(dir, `f${i}`)).catch(() => null);
         const announced = new RegExp(`of size (\\d+) as f${i}(?: |$)`, 'm').exec(all);
-        if (data === null || (announced !== null && Number(announced[1]) !== data.length)) {
-          throw this.#error('ShareGeneralFault', op, undefined, `'${rel}' was not received whole`);
-        }
-        out.set(rel, data);
+        const whole = data !== null && (announced === null || Number(announced[1]) === data.length);
+        out.set(rel, whole ? data : this.#error('ShareGeneralFault', `reading '${rel}'`, undefined, 'the file was not received whole'));
       }
       return out;
     } finally {

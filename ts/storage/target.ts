@@ -1,3 +1,4 @@
+import type { AzsError } from '../errors.js';
 import type { Readable } from 'node:stream';
 
 /** One entry of a directory listing on a backup location. */
@@ -48,11 +49,12 @@ export interface StorageTarget {
    * Optional batch forms, for targets where each call costs a round trip (a new smbclient
    * session). storage/batch.ts falls back to list/readFile where a target has none.
    * listTree: the folder and every folder below it, in one listing; an empty map when relPath
-   * does not exist. readFiles: several small files in one go; a file that does not exist maps to
-   * null, any other failure rejects.
+   * does not exist. readFiles: several small files in one go, each mapped to its content, to null
+   * when the target reports it does not exist, or to the error that kept it from being read; a
+   * failure of the whole round trip (the share unreachable) rejects.
    */
   listTree?(relPath: string): Promise<RemoteTree>;
-  readFiles?(relPaths: readonly string[]): Promise<Map<string, Buffer | null>>;
+  readFiles?(relPaths: readonly string[]): Promise<Map<string, Buffer | null | AzsError>>;
   /** Releases connections or temporary credentials. */
   close(): Promise<void>;
 }
