@@ -14,7 +14,9 @@ function Invoke-AzsBackupEngine {
         the text is never stored in a variable, logged, or put in an error message.
 
         Standard output is read as JSON Lines:
-          progress -> Write-Progress      warning -> Write-Warning
+          progress -> Write-Progress (Id 1; with byte counts: done/total, rate and time left,
+                      and the role being read as Id 2 under it)
+          warning  -> Write-Warning
           result   -> returned            error   -> terminating ErrorRecord on the caller
         The ErrorRecord has ErrorId 'AzsBackup.<code>', the category the engine names (an
         [System.Management.Automation.ErrorCategory] value), TargetObject = error.target,
@@ -102,6 +104,7 @@ function Invoke-AzsBackupEngine {
 
     $started = $false
     $progressActivity = $null
+    $roleActivity = $null
     $hasResult = $false
     $resultData = $null
     $engineError = $null
@@ -197,8 +200,47 @@ function Invoke-AzsBackupEngine {
                     if ($null -ne $percentValue) {
                         $percent = [int][System.Math]::Max(0.0, [System.Math]::Min(100.0, [double]$percentValue))
                     }
-                    Write-Progress -Activity $activityText -Status $statusText -PercentComplete $percent
+                    $progressParameters = @{
+                        Id              = 1
+                        Activity        = $activityText
+                        Status          = $statusText
+                        PercentComplete = $percent
+                    }
+                    # Byte counts, when the engine sends them, become the status line: done and
+                    # total, the rate, and the time left; the engine's own text moves below it.
+                    $bytesTotal = Get-AzsBackupMemberValue -InputObject $message -Name 'bytesTotal'
+                    $bytesDone = Get-AzsBackupMemberValue -InputObject $message -Name 'bytesDone'
+                    if ($null -ne $bytesTotal -and $null -ne $bytesDone) {
+                        $byteStatus = '{0} of {1}' -f (Format-AzsBackupByteSize -Bytes $bytesDone), (Format-AzsBackupByteSize -Bytes $bytesTotal)
+                        $rate = Get-AzsBackupMemberValue -InputObject $message -Name 'bytesPerSecond'
+                        if ($null -ne $rate) {
+                            $byteStatus = '{0} at {1}/s' -f $byteStatus, (Format-AzsBackupByteSize -Bytes $rate)
+                        }
+                        $progressParameters['Status'] = $byteStatus
+                        $progressParameters['CurrentOperation'] = $statusText
+                        $secondsLeft = Get-AzsBackupMemberValue -InputObject $message -Name 'secondsRemaining'
+                        if ($null -ne $secondsLeft -and $percent -lt 100) {
+                            $progressParameters['SecondsRemaining'] = [int]$secondsLeft
+                        }
+                    }
+                    Write-Progress @progressParameters
                     $progressActivity = $activityText
+
+                    $roleName = [string](Get-AzsBackupMemberValue -InputObject $message -Name 'role')
+                    $roleTotal = Get-AzsBackupMemberValue -InputObject $message -Name 'roleBytesTotal'
+                    $roleDone = Get-AzsBackupMemberValue -InputObject $message -Name 'roleBytesDone'
+                    if ($null -ne $roleActivity -and $roleActivity -ne ('Role {0}' -f $roleName)) {
+                        Write-Progress -Id 2 -ParentId 1 -Activity $roleActivity -Completed
+                        $roleActivity = $null
+                    }
+                    if (-not [string]::IsNullOrWhiteSpace($roleName) -and $null -ne $roleTotal -and $null -ne $roleDone) {
+                        $rolePercent = 100
+                        if ([double]$roleTotal -gt 0) {
+                            $rolePercent = [int][System.Math]::Min(100.0, (100.0 * [double]$roleDone / [double]$roleTotal))
+                        }
+                        $roleActivity = 'Role {0}' -f $roleName
+                        Write-Progress -Id 2 -ParentId 1 -Activity $roleActivity -Status ('{0} of {1}' -f (Format-AzsBackupByteSize -Bytes $roleDone), (Format-AzsBackupByteSize -Bytes $roleTotal)) -PercentComplete $rolePercent
+                    }
                 }
                 'warning' {
                     Write-Warning -Message ([string](Get-AzsBackupMemberValue -InputObject $message -Name 'message'))
@@ -221,8 +263,11 @@ function Invoke-AzsBackupEngine {
         $stderrText = [string]$stderrTask.GetAwaiter().GetResult()
     }
     finally {
+        if ($null -ne $roleActivity) {
+            Write-Progress -Id 2 -ParentId 1 -Activity $roleActivity -Completed
+        }
         if ($null -ne $progressActivity) {
-            Write-Progress -Activity $progressActivity -Completed
+            Write-Progress -Id 1 -Activity $progressActivity -Completed
         }
         if ($started) {
             try {

@@ -194,6 +194,20 @@ function Invoke-AzsPruneBackupLocationExternalStore {
         $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList $engineArguments.ToArray() -Activity $activity
         $pruneList = ConvertTo-AzsBackupPruneList -InputObject $data
 
+        if ($null -eq $pruneList -or $pruneList.PathsToDelete.Count -eq 0) {
+            # An empty answer would otherwise look like a prune that did not run. Shown by default;
+            # -InformationAction or $InformationPreference still silence it.
+            $informationAction = 'Continue'
+            if ($PSBoundParameters.ContainsKey('InformationAction')) {
+                $informationAction = $PSBoundParameters['InformationAction']
+            }
+            $nothingMessage = 'Nothing to prune: no expired backups, incomplete uploads or stale certificate copies were found.'
+            if ($isDryRun) {
+                $nothingMessage = 'DryRun: nothing would be deleted; no expired backups, incomplete uploads or stale certificate copies were found.'
+            }
+            Write-Information -MessageData $nothingMessage -InformationAction $informationAction
+        }
+
         if ($PassThru) {
             $pruneList
             return

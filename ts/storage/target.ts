@@ -41,6 +41,11 @@ export interface StorageTarget {
   /** Deletes a directory and everything under it; no error if it does not exist. */
   removeDirectory(relPath: string): Promise<void>;
   capacity(): Promise<Capacity>;
+  /**
+   * Creates the configured location folder itself, with its missing parents. Only on request
+   * (-Force): ensureDirectory never does, so a mistyped path fails instead of growing a tree.
+   */
+  createLocation?(): Promise<void>;
   /** Releases connections or temporary credentials. */
   close(): Promise<void>;
 }
