@@ -12,6 +12,10 @@ function Get-AzsBackupService {
         Linux: the file system root the unit is under; default '/'. Another folder inspects an
         image or a test tree offline.
 
+    .PARAMETER DefaultProfile
+        Azure context of the Az modules (aliases AzureRMContext, AzureCredential). Accepted for
+        compatibility and ignored.
+
     .EXAMPLE
         PS> Get-AzsBackupService
 
@@ -32,9 +36,16 @@ function Get-AzsBackupService {
         [Parameter()]
         [ValidateNotNullOrEmpty()]
         [string]
-        $RootPath = '/'
+        $RootPath = '/',
+
+        [Parameter()]
+        [Alias('AzureRMContext', 'AzureCredential')]
+        [ValidateNotNull()]
+        [psobject]
+        $DefaultProfile
     )
 
+    Write-AzsBackupIgnoredParameter -BoundParameters $PSBoundParameters -Name 'DefaultProfile'
     $root = Resolve-AzsBackupFileSystemPath -Caller $PSCmdlet -Path $RootPath
     $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'service', 'show', '--root', $root -Activity 'Get scheduler service'
     if ($IsWindows) {

@@ -19,6 +19,10 @@ function Install-AzsBackupService {
     .PARAMETER RootPath
         Linux: the file system root to install under; default '/'.
 
+    .PARAMETER DefaultProfile
+        Azure context of the Az modules (aliases AzureRMContext, AzureCredential). Accepted for
+        compatibility and ignored.
+
     .EXAMPLE
         PS> Install-AzsBackupService
 
@@ -44,9 +48,16 @@ function Install-AzsBackupService {
         [Parameter()]
         [ValidateNotNullOrEmpty()]
         [string]
-        $RootPath = '/'
+        $RootPath = '/',
+
+        [Parameter()]
+        [Alias('AzureRMContext', 'AzureCredential')]
+        [ValidateNotNull()]
+        [psobject]
+        $DefaultProfile
     )
 
+    Write-AzsBackupIgnoredParameter -BoundParameters $PSBoundParameters -Name 'DefaultProfile'
     $root = Resolve-AzsBackupFileSystemPath -Caller $PSCmdlet -Path $RootPath
     if ($IsWindows) {
         $engineStatus = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'service', 'show', '--root', $root -Activity 'Install scheduler service'

@@ -37,6 +37,10 @@ function New-AzsBackupEncryptionCertificate {
     .PARAMETER Force
         Replaces existing files at -CerPath and -PfxPath instead of refusing.
 
+    .PARAMETER DefaultProfile
+        Azure context of the Az modules (aliases AzureRMContext, AzureCredential). Accepted for
+        compatibility and ignored.
+
     .EXAMPLE
         PS> $pfxPassword = Read-Host -Prompt 'Password for the .pfx' -AsSecureString
         PS> New-AzsBackupEncryptionCertificate -CerPath ./AzSIBCCert.cer -PfxPath ./AzSIBCCert.pfx -Password $pfxPassword
@@ -87,9 +91,16 @@ function New-AzsBackupEncryptionCertificate {
 
         [Parameter()]
         [switch]
-        $Force
+        $Force,
+
+        [Parameter()]
+        [Alias('AzureRMContext', 'AzureCredential')]
+        [ValidateNotNull()]
+        [psobject]
+        $DefaultProfile
     )
 
+    Write-AzsBackupIgnoredParameter -BoundParameters $PSBoundParameters -Name 'DefaultProfile'
     $cerFile = Resolve-AzsBackupFileSystemPath -Caller $PSCmdlet -Path $CerPath
     $pfxFile = Resolve-AzsBackupFileSystemPath -Caller $PSCmdlet -Path $PfxPath
     if ($cerFile -eq $pfxFile) {

@@ -15,6 +15,10 @@ function Set-AzsBackupRole {
     .PARAMETER Path
         The directory that now holds the role's data.
 
+    .PARAMETER DefaultProfile
+        Azure context of the Az modules (aliases AzureRMContext, AzureCredential). Accepted for
+        compatibility and ignored.
+
     .EXAMPLE
         PS> Set-AzsBackupRole -Name KeyVault -Path /srv/keyvault-new
 
@@ -44,10 +48,17 @@ function Set-AzsBackupRole {
         [Parameter(Mandatory, Position = 1, ValueFromPipelineByPropertyName)]
         [ValidateNotNullOrEmpty()]
         [string]
-        $Path
+        $Path,
+
+        [Parameter()]
+        [Alias('AzureRMContext', 'AzureCredential')]
+        [ValidateNotNull()]
+        [psobject]
+        $DefaultProfile
     )
 
     process {
+        Write-AzsBackupIgnoredParameter -BoundParameters $PSBoundParameters -Name 'DefaultProfile'
         $fullPath = Resolve-AzsBackupFileSystemPath -Caller $PSCmdlet -Path $Path
         if (-not $PSCmdlet.ShouldProcess(('{0} ({1})' -f $Name, $fullPath), 'Change backup role path')) {
             return

@@ -27,6 +27,10 @@ function Test-AzsBackup {
     .PARAMETER DecryptionCertPassword
         The password of the .pfx, as a SecureString.
 
+    .PARAMETER DefaultProfile
+        Azure context of the Az modules (aliases AzureRMContext, AzureCredential). Accepted for
+        compatibility and ignored.
+
     .EXAMPLE
         PS> Get-AzsBackup | Select-Object -First 1 | Test-AzsBackup
 
@@ -70,10 +74,17 @@ function Test-AzsBackup {
         [Parameter()]
         [ValidateNotNull()]
         [System.Security.SecureString]
-        $DecryptionCertPassword
+        $DecryptionCertPassword,
+
+        [Parameter()]
+        [Alias('AzureRMContext', 'AzureCredential')]
+        [ValidateNotNull()]
+        [psobject]
+        $DefaultProfile
     )
 
     process {
+        Write-AzsBackupIgnoredParameter -BoundParameters $PSBoundParameters -Name 'DefaultProfile'
         $givenName = $Name
         if ($PSCmdlet.ParameterSetName -eq 'InputObject') {
             $givenName = $InputObject

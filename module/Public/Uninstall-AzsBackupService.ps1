@@ -12,6 +12,10 @@ function Uninstall-AzsBackupService {
     .PARAMETER RootPath
         Linux: the file system root the unit is under; default '/'.
 
+    .PARAMETER DefaultProfile
+        Azure context of the Az modules (aliases AzureRMContext, AzureCredential). Accepted for
+        compatibility and ignored.
+
     .EXAMPLE
         PS> Uninstall-AzsBackupService -WhatIf
 
@@ -29,9 +33,16 @@ function Uninstall-AzsBackupService {
         [Parameter()]
         [ValidateNotNullOrEmpty()]
         [string]
-        $RootPath = '/'
+        $RootPath = '/',
+
+        [Parameter()]
+        [Alias('AzureRMContext', 'AzureCredential')]
+        [ValidateNotNull()]
+        [psobject]
+        $DefaultProfile
     )
 
+    Write-AzsBackupIgnoredParameter -BoundParameters $PSBoundParameters -Name 'DefaultProfile'
     $root = Resolve-AzsBackupFileSystemPath -Caller $PSCmdlet -Path $RootPath
     if ($IsWindows) {
         $engineStatus = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'service', 'show', '--root', $root -Activity 'Uninstall scheduler service'
