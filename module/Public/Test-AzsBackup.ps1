@@ -110,11 +110,12 @@ function Test-AzsBackup {
             }
         }
 
+        # One damaged or missing backup must not stop the check of the others in the pipeline:
+        # its error is written as a non-terminating error (see Invoke-AzsBackupVerify).
         try {
-            $result = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList $engineArguments.ToArray() -Secret $secrets -Activity 'Verify backup'
+            $result = Invoke-AzsBackupVerify -ArgumentList $engineArguments.ToArray() -Secret $secrets
         }
         catch {
-            # One damaged or missing backup must not stop the check of the others in the pipeline.
             $PSCmdlet.WriteError($_)
             return
         }
