@@ -39,11 +39,11 @@ Set-Alias -Name 'Set-AzsBackupShare' -Value 'Set-AzsBackupConfiguration' -Scope 
 # in the module's scope and can call its private functions.
 $backupNameCompleter = {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
-    Get-AzsBackupNameCompletion -WordToComplete $wordToComplete
+    Get-AzsBackupNameCompletion -WordToComplete $wordToComplete -ErrorAction Ignore
 }
 $roleNameCompleter = {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
-    Get-AzsBackupRoleCompletion -WordToComplete $wordToComplete
+    Get-AzsBackupRoleCompletion -WordToComplete $wordToComplete -ErrorAction Ignore
 }
 Register-ArgumentCompleter -CommandName 'Get-AzsBackup', 'Restore-AzsBackup', 'Test-AzsBackup' -ParameterName 'Name' -ScriptBlock $backupNameCompleter
 Register-ArgumentCompleter -CommandName 'Restore-AzsBackup' -ParameterName 'RoleName' -ScriptBlock $roleNameCompleter

@@ -25,11 +25,9 @@ function Get-AzsBackupNameCompletion {
     )
 
     $typed = $WordToComplete.Trim('''', '"')
-    try {
-        $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'backup', 'list' -Activity 'Complete backup names'
-    }
-    catch {
-        Write-Verbose -Message ('No backup names to complete: {0}' -f $_.Exception.Message)
+    # An unconfigured or unreachable location offers nothing; the completer asks for no errors.
+    $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'backup', 'list' -Activity 'Complete backup names' -NonTerminating
+    if ($null -eq $data) {
         return
     }
     # The engine lists newest first; kept in that order.

@@ -23,11 +23,9 @@ function Get-AzsBackupRoleCompletion {
     )
 
     $typed = $WordToComplete.Trim('''', '"')
-    try {
-        $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'role', 'list' -Activity 'Complete role names'
-    }
-    catch {
-        Write-Verbose -Message ('No role names to complete: {0}' -f $_.Exception.Message)
+    # An unconfigured or unreachable location offers nothing; the completer asks for no errors.
+    $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'role', 'list' -Activity 'Complete role names' -NonTerminating
+    if ($null -eq $data) {
         return
     }
     foreach ($item in $data) {

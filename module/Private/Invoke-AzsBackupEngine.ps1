@@ -38,6 +38,10 @@ function Invoke-AzsBackupEngine {
     .PARAMETER Activity
         Default Write-Progress activity when a progress line does not name one.
 
+    .PARAMETER NonTerminating
+        Report the engine's error with the caller's WriteError and return nothing, instead of a
+        terminating error: for commands that go on with the next pipeline input (Test-AzsBackup).
+
     .OUTPUTS
         System.Object. The 'data' member of the engine's result line (arrays are not enumerated).
     #>
@@ -59,7 +63,11 @@ function Invoke-AzsBackupEngine {
 
         [Parameter()]
         [string]
-        $Activity = 'AzsBackup'
+        $Activity = 'AzsBackup',
+
+        [Parameter()]
+        [switch]
+        $NonTerminating
     )
 
     $binaryPath = Get-AzsBackupEngineBinaryPath -Caller $Caller
@@ -301,7 +309,12 @@ function Invoke-AzsBackupEngine {
         if ([string]::IsNullOrWhiteSpace($engineMessage)) {
             $engineMessage = 'The AzsBackup engine reported error {0}.' -f $code
         }
-        $Caller.ThrowTerminatingError((New-AzsBackupErrorRecord -Message $engineMessage -ErrorId ('AzsBackup.{0}' -f $code) -Category $category -TargetObject (Get-AzsBackupMemberValue -InputObject $engineError -Name 'target') -RecommendedAction ([string](Get-AzsBackupMemberValue -InputObject $engineError -Name 'remediation'))))
+        $failure = (New-AzsBackupErrorRecord -Message $engineMessage -ErrorId ('AzsBackup.{0}' -f $code) -Category $category -TargetObject (Get-AzsBackupMemberValue -InputObject $engineError -Name 'target') -RecommendedAction ([string](Get-AzsBackupMemberValue -InputObject $engineError -Name 'remediation')))
+        if ($NonTerminating) {
+            $Caller.WriteError($failure)
+            return
+        }
+        $Caller.ThrowTerminatingError($failure)
     }
 
     if ($exitCode -ne 0) {
@@ -312,11 +325,21 @@ function Invoke-AzsBackupEngine {
         if ($detail.Length -eq 0) {
             $detail = '(no output on stderr)'
         }
-        $Caller.ThrowTerminatingError((New-AzsBackupErrorRecord -Message ("The AzsBackup engine failed with exit code {0} without reporting an error: {1}" -f $exitCode, $detail) -ErrorId 'AzsBackup.EngineFailed' -Category NotSpecified -TargetObject $binaryPath -RecommendedAction 'Check the engine log in the state directory (logs/) and report the problem with it.'))
+        $failure = (New-AzsBackupErrorRecord -Message ("The AzsBackup engine failed with exit code {0} without reporting an error: {1}" -f $exitCode, $detail) -ErrorId 'AzsBackup.EngineFailed' -Category NotSpecified -TargetObject $binaryPath -RecommendedAction 'Check the engine log in the state directory (logs/) and report the problem with it.')
+        if ($NonTerminating) {
+            $Caller.WriteError($failure)
+            return
+        }
+        $Caller.ThrowTerminatingError($failure)
     }
 
     if (-not $hasResult) {
-        $Caller.ThrowTerminatingError((New-AzsBackupErrorRecord -Message 'The AzsBackup engine exited without a result line.' -ErrorId 'AzsBackup.EngineNoResult' -Category InvalidResult -TargetObject $binaryPath -RecommendedAction 'Check that the engine binary matches this module version (azsbackup --version).'))
+        $failure = (New-AzsBackupErrorRecord -Message 'The AzsBackup engine exited without a result line.' -ErrorId 'AzsBackup.EngineNoResult' -Category InvalidResult -TargetObject $binaryPath -RecommendedAction 'Check that the engine binary matches this module version (azsbackup --version).')
+        if ($NonTerminating) {
+            $Caller.WriteError($failure)
+            return
+        }
+        $Caller.ThrowTerminatingError($failure)
     }
 
     Write-Output -NoEnumerate -InputObject $resultData

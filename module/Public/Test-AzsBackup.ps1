@@ -110,13 +110,9 @@ function Test-AzsBackup {
             }
         }
 
-        # One damaged or missing backup must not stop the check of the others in the pipeline:
-        # its error is written as a non-terminating error (see Invoke-AzsBackupVerify).
-        try {
-            $result = Invoke-AzsBackupVerify -ArgumentList $engineArguments.ToArray() -Secret $secrets
-        }
-        catch {
-            $PSCmdlet.WriteError($_)
+        # One damaged or missing backup must not stop the check of the others in the pipeline.
+        $result = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList $engineArguments.ToArray() -Secret $secrets -Activity 'Verify backup' -NonTerminating
+        if ($null -eq $result) {
             return
         }
         # The Name the operator knows ('region/guid'), when the input carries one.
