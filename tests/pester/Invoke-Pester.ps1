@@ -29,7 +29,7 @@
 
 .PARAMETER FullNameFilter
     Run only the tests whose full name (Describe, Context and It joined by dots) matches one of
-    these wildcard patterns; defaults to $env:AZSB_PESTER_FILTER. For working on a few tests:
+    these wildcard patterns; defaults to $env:AZSB_PESTER_FILTER, patterns separated by '|'. For working on a few tests:
     the suite's last Describe fails on a filtered run, since most commands did not run.
 
 .PARAMETER Verbosity
@@ -58,7 +58,7 @@ param(
 
     [Parameter()]
     [string[]]
-    $FullNameFilter = @($env:AZSB_PESTER_FILTER | Where-Object -FilterScript { -not [string]::IsNullOrWhiteSpace($_) }),
+    $FullNameFilter = @([string]$env:AZSB_PESTER_FILTER -split '\|' | Where-Object -FilterScript { -not [string]::IsNullOrWhiteSpace($_) }),
 
     [Parameter()]
     [ValidateSet('None', 'Normal', 'Detailed', 'Diagnostic')]
