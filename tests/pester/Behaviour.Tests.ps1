@@ -787,6 +787,23 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
     }
 
     Context 'certificates' {
+        It 'the about topic shows the commands these tests run, verbatim' {
+            $about = Get-Content -LiteralPath (Join-Path -Path $repoRoot -ChildPath 'en-US/about_AzsBackup.help.txt') -Raw
+            foreach ($line in @(
+                    "`$pfxPassword = Read-Host -Prompt 'Password for the .pfx' -AsSecureString"
+                    'New-AzsBackupEncryptionCertificate -CerPath ./AzSIBCCert.cer -PfxPath ./AzSIBCCert.pfx -Password $pfxPassword'
+                    'Set-AzsBackupConfiguration -EncryptionCertPath ./AzSIBCCert.cer'
+                    'Get-AzsBackup | Select-Object -First 1 | Test-AzsBackup'
+                    'Test-AzsBackup -Name $name -DecryptionCertPath ./AzSIBCCert.pfx -DecryptionCertPassword $pfxPassword'
+                    'Get-AzsBackupStatus'
+                    'Install-AzsBackupService'
+                    'Get-AzsBackupService'
+                    'Uninstall-AzsBackupService'
+                )) {
+                $about | Should -Match ('(?m)^\s+{0}\r?$' -f [regex]::Escape($line)) -Because 'each command the about topic shows is run as written by this suite'
+            }
+        }
+
         It 'New-AzsBackupEncryptionCertificate makes a .cer and .pfx that back up and verify (about_AzsBackup)' {
             Push-Location -LiteralPath $TestDrive
             try {
@@ -815,9 +832,17 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
 
                 $null = Add-AzsBackupRole -Name 'KeyVault' -Path (New-RoleData -Name 'KeyVault')
                 $backup = Start-AzsBackup
-                $verified = @(Test-AzsBackup -Name $backup.Name -DecryptionCertPath ./AzSIBCCert.pfx -DecryptionCertPassword $pfxPassword)
+                $name = $backup.Name
+                # VERIFYING A BACKUP and SIZES AND CAPACITY of the about topic, exactly.
+                $checked = @(& { Get-AzsBackup | Select-Object -First 1 | Test-AzsBackup })
+                $verified = @(& { Test-AzsBackup -Name $name -DecryptionCertPath ./AzSIBCCert.pfx -DecryptionCertPassword $pfxPassword })
+                $status = & { Get-AzsBackupStatus } 3>$null
+                $checked[0].Name | Should -Be $name
+                $checked[0].Level | Should -Be 'Checksums'
                 $verified[0].Level | Should -Be 'Full'
                 $verified[0].Verified | Should -BeTrue
+                $status.LastBackupId | Should -Be $backup.BackupId
+                ($status | Out-String -Width 80) | Should -Match 'ProjectedSpaceNeeded'
                 { [System.Security.Cryptography.X509Certificates.X509Certificate2]::new((Join-Path -Path $TestDrive -ChildPath 'AzSIBCCert.pfx'), $script:wrongPfxPassword) } | Should -Throw
             }
             finally {
@@ -864,6 +889,30 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
     }
 
     Context 'scheduler service' {
+        It 'runs the about topic service commands as written, installing under a test root' {
+            $null = Set-TestConfiguration
+            $root = Join-Path -Path $TestDrive -ChildPath ('about-root-{0}' -f [guid]::NewGuid().ToString('N'))
+            $null = New-Item -ItemType Directory -Path $root
+            # The commands exactly as the about topic shows them; only their root is the test's.
+            $PSDefaultParameterValues['Install-AzsBackupService:RootPath'] = $root
+            $PSDefaultParameterValues['Get-AzsBackupService:RootPath'] = $root
+            $PSDefaultParameterValues['Uninstall-AzsBackupService:RootPath'] = $root
+            $PSDefaultParameterValues['Uninstall-AzsBackupService:Confirm'] = $false
+            try {
+                $installed = & { Install-AzsBackupService }
+                $shown = & { Get-AzsBackupService }
+                $removed = & { Uninstall-AzsBackupService }
+            }
+            finally {
+                foreach ($key in @('Install-AzsBackupService:RootPath', 'Get-AzsBackupService:RootPath', 'Uninstall-AzsBackupService:RootPath', 'Uninstall-AzsBackupService:Confirm')) {
+                    $PSDefaultParameterValues.Remove($key)
+                }
+            }
+            $installed.Enabled | Should -BeTrue
+            $shown.Installed | Should -BeTrue
+            $removed.Installed | Should -BeFalse
+        }
+
         It 'Install-, Get- and Uninstall-AzsBackupService manage a systemd unit under -RootPath' {
             $null = Set-TestConfiguration
             $null = Add-AzsBackupRole -Name 'KeyVault' -Path (New-RoleData -Name 'KeyVault')
