@@ -787,7 +787,16 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
     }
 
     Context 'certificates' {
-        It 'the about topic shows the commands these tests run, verbatim' {
+        It 'the about topic and the README show the commands these tests run, verbatim' {
+            $readme = Get-Content -LiteralPath (Join-Path -Path $repoRoot -ChildPath 'README.md') -Raw
+            foreach ($line in @(
+                    'New-AzsBackupEncryptionCertificate -CerPath ./AzSIBCCert.cer -PfxPath ./AzSIBCCert.pfx -Password $pfxPassword'
+                    'Get-AzsBackup | Select-Object -First 1 | Test-AzsBackup'
+                    'Get-AzsBackupStatus'
+                    'Install-AzsBackupService'
+                )) {
+                $readme | Should -Match ('(?m)^{0}\r?$' -f [regex]::Escape($line)) -Because 'each command the README shows is run as written by this suite'
+            }
             $about = Get-Content -LiteralPath (Join-Path -Path $repoRoot -ChildPath 'en-US/about_AzsBackup.help.txt') -Raw
             foreach ($line in @(
                     "`$pfxPassword = Read-Host -Prompt 'Password for the .pfx' -AsSecureString"
