@@ -195,8 +195,8 @@ function Invoke-AzsPruneBackupLocationExternalStore {
         $pruneList = ConvertTo-AzsBackupPruneList -InputObject $data
 
         if ($null -eq $pruneList -or $pruneList.PathsToDelete.Count -eq 0) {
-            # An empty answer would otherwise look like a prune that did not run. Shown by default;
-            # -InformationAction or $InformationPreference still silence it.
+            # An empty answer would otherwise look like a prune that did not run. Shown by default
+            # (the information stream is hidden by default); -InformationAction Ignore silences it.
             $informationAction = 'Continue'
             if ($PSBoundParameters.ContainsKey('InformationAction')) {
                 $informationAction = $PSBoundParameters['InformationAction']
