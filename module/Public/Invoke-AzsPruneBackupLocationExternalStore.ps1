@@ -13,8 +13,9 @@ function Invoke-AzsPruneBackupLocationExternalStore {
 
         As in Azs.Backup.Admin 1.0.x the output is the list of relative paths (lower case, '/'
         separated, e.g. masbackup/progressivebackup/...) as ONE pipeline object (a string array),
-        and nothing at all when there is nothing to prune. With -PassThru the full
-        AzsBackup.PruneList (PathsToDelete, Deleted) is returned instead, even when empty.
+        and no output when there is nothing to prune: an information message then says so
+        (-InformationVariable captures it). With -PassThru the full AzsBackup.PruneList
+        (PathsToDelete, Deleted) is returned instead, even when empty.
 
     .PARAMETER Location
         Name of the backup location (the region). Accepted for compatibility and ignored.
