@@ -20,13 +20,19 @@
         'Get-AzsBackup'
         'Get-AzsBackupConfiguration'
         'Get-AzsBackupRole'
+        'Get-AzsBackupService'
         'Get-AzsBackupStatus'
+        'Install-AzsBackupService'
         'Invoke-AzsPruneBackupLocationExternalStore'
+        'New-AzsBackupEncryptionCertificate'
         'New-AzsEncryptionKeyBase64'
         'Remove-AzsBackupRole'
         'Restore-AzsBackup'
         'Set-AzsBackupConfiguration'
+        'Set-AzsBackupRole'
         'Start-AzsBackup'
+        'Test-AzsBackup'
+        'Uninstall-AzsBackupService'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

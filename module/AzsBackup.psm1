@@ -35,4 +35,18 @@ foreach ($file in @($privateFiles + $publicFiles)) {
 Set-Alias -Name 'Get-AzsBackupLocation' -Value 'Get-AzsBackupConfiguration' -Scope Script
 Set-Alias -Name 'Set-AzsBackupShare' -Value 'Set-AzsBackupConfiguration' -Scope Script
 
+# Tab completion of the names the cmdlets take. The script blocks are defined here, so they run
+# in the module's scope and can call its private functions.
+$backupNameCompleter = {
+    param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+    Get-AzsBackupNameCompletion -WordToComplete $wordToComplete -ErrorAction Ignore
+}
+$roleNameCompleter = {
+    param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+    Get-AzsBackupRoleCompletion -WordToComplete $wordToComplete -ErrorAction Ignore
+}
+Register-ArgumentCompleter -CommandName 'Get-AzsBackup', 'Restore-AzsBackup', 'Test-AzsBackup' -ParameterName 'Name' -ScriptBlock $backupNameCompleter
+Register-ArgumentCompleter -CommandName 'Restore-AzsBackup' -ParameterName 'RoleName' -ScriptBlock $roleNameCompleter
+Register-ArgumentCompleter -CommandName 'Get-AzsBackupRole', 'Remove-AzsBackupRole', 'Set-AzsBackupRole' -ParameterName 'Name' -ScriptBlock $roleNameCompleter
+
 Export-ModuleMember -Function @($publicFiles | ForEach-Object -Process { $_.BaseName }) -Alias @('Get-AzsBackupLocation', 'Set-AzsBackupShare')

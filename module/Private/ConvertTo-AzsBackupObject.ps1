@@ -79,6 +79,10 @@ function ConvertTo-AzsBackupObject {
             OemVersion               = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'OemVersion'
             IsCloudRecoveryReady     = $cloudRecoveryReady
             EncryptionCertThumbprint = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'EncryptionCertThumbprint'
+            # Extra to Azure Stack's shape: bytes on the share, bytes of role data, and when it ended.
+            SizeInBytes              = ConvertTo-AzsBackupNullableInt64 -Value (Get-AzsBackupMemberValue -InputObject $InputObject -Name 'SizeInBytes')
+            SourceSizeInBytes        = ConvertTo-AzsBackupNullableInt64 -Value (Get-AzsBackupMemberValue -InputObject $InputObject -Name 'SourceSizeInBytes')
+            CompletedDateTime        = ConvertTo-AzsBackupUtcDateTime -Value (Get-AzsBackupMemberValue -InputObject $InputObject -Name 'CompletedDateTime')
         }
         foreach ($property in @($InputObject.PSObject.Properties)) {
             if (-not $shaped.Contains($property.Name)) {

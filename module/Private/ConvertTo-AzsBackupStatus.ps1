@@ -70,6 +70,13 @@ function ConvertTo-AzsBackupStatus {
             EncryptionCertThumbprint    = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'EncryptionCertThumbprint'
             EncryptionCertExpiry        = ConvertTo-AzsBackupUtcDateTime -Value (Get-AzsBackupMemberValue -InputObject $InputObject -Name 'EncryptionCertExpiry')
             Warnings                    = $warnings.ToArray()
+            # Extra: what the backups cost and what the retention window will need.
+            AvailableCapacityInBytes    = ConvertTo-AzsBackupNullableInt64 -Value (Get-AzsBackupMemberValue -InputObject $InputObject -Name 'AvailableCapacityInBytes')
+            BackupCount                 = ConvertTo-AzsBackupNullableInt64 -Value (Get-AzsBackupMemberValue -InputObject $InputObject -Name 'BackupCount')
+            UsedSpaceInBytes            = ConvertTo-AzsBackupNullableInt64 -Value (Get-AzsBackupMemberValue -InputObject $InputObject -Name 'UsedSpaceInBytes')
+            AverageBackupSizeInBytes    = ConvertTo-AzsBackupNullableInt64 -Value (Get-AzsBackupMemberValue -InputObject $InputObject -Name 'AverageBackupSizeInBytes')
+            BackupsInRetentionWindow    = ConvertTo-AzsBackupNullableInt64 -Value (Get-AzsBackupMemberValue -InputObject $InputObject -Name 'BackupsInRetentionWindow')
+            ProjectedSpaceNeededInBytes = ConvertTo-AzsBackupNullableInt64 -Value (Get-AzsBackupMemberValue -InputObject $InputObject -Name 'ProjectedSpaceNeededInBytes')
         }
         foreach ($property in @($InputObject.PSObject.Properties)) {
             if (-not $shaped.Contains($property.Name)) {

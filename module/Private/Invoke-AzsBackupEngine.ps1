@@ -14,7 +14,9 @@ function Invoke-AzsBackupEngine {
         the text is never stored in a variable, logged, or put in an error message.
 
         Standard output is read as JSON Lines:
-          progress -> Write-Progress      warning -> Write-Warning
+          progress -> Write-Progress (Id 1; with byte counts: done/total, rate and time left,
+                      and the role being read as Id 2 under it)
+          warning  -> Write-Warning
           result   -> returned            error   -> terminating ErrorRecord on the caller
         The ErrorRecord has ErrorId 'AzsBackup.<code>', the category the engine names (an
         [System.Management.Automation.ErrorCategory] value), TargetObject = error.target,
@@ -35,6 +37,10 @@ function Invoke-AzsBackupEngine {
 
     .PARAMETER Activity
         Default Write-Progress activity when a progress line does not name one.
+
+    .PARAMETER NonTerminating
+        Report the engine's error with the caller's WriteError and return nothing, instead of a
+        terminating error: for commands that go on with the next pipeline input (Test-AzsBackup).
 
     .OUTPUTS
         System.Object. The 'data' member of the engine's result line (arrays are not enumerated).
@@ -57,7 +63,11 @@ function Invoke-AzsBackupEngine {
 
         [Parameter()]
         [string]
-        $Activity = 'AzsBackup'
+        $Activity = 'AzsBackup',
+
+        [Parameter()]
+        [switch]
+        $NonTerminating
     )
 
     $binaryPath = Get-AzsBackupEngineBinaryPath -Caller $Caller
@@ -102,6 +112,7 @@ function Invoke-AzsBackupEngine {
 
     $started = $false
     $progressActivity = $null
+    $roleActivity = $null
     $hasResult = $false
     $resultData = $null
     $engineError = $null
@@ -197,8 +208,47 @@ function Invoke-AzsBackupEngine {
                     if ($null -ne $percentValue) {
                         $percent = [int][System.Math]::Max(0.0, [System.Math]::Min(100.0, [double]$percentValue))
                     }
-                    Write-Progress -Activity $activityText -Status $statusText -PercentComplete $percent
+                    $progressParameters = @{
+                        Id              = 1
+                        Activity        = $activityText
+                        Status          = $statusText
+                        PercentComplete = $percent
+                    }
+                    # Byte counts, when the engine sends them, become the status line: done and
+                    # total, the rate, and the time left; the engine's own text moves below it.
+                    $bytesTotal = Get-AzsBackupMemberValue -InputObject $message -Name 'bytesTotal'
+                    $bytesDone = Get-AzsBackupMemberValue -InputObject $message -Name 'bytesDone'
+                    if ($null -ne $bytesTotal -and $null -ne $bytesDone) {
+                        $byteStatus = '{0} of {1}' -f (Format-AzsBackupByteSize -Bytes $bytesDone), (Format-AzsBackupByteSize -Bytes $bytesTotal)
+                        $rate = Get-AzsBackupMemberValue -InputObject $message -Name 'bytesPerSecond'
+                        if ($null -ne $rate) {
+                            $byteStatus = '{0} at {1}/s' -f $byteStatus, (Format-AzsBackupByteSize -Bytes $rate)
+                        }
+                        $progressParameters['Status'] = $byteStatus
+                        $progressParameters['CurrentOperation'] = $statusText
+                        $secondsLeft = Get-AzsBackupMemberValue -InputObject $message -Name 'secondsRemaining'
+                        if ($null -ne $secondsLeft -and $percent -lt 100) {
+                            $progressParameters['SecondsRemaining'] = [int]$secondsLeft
+                        }
+                    }
+                    Write-Progress @progressParameters
                     $progressActivity = $activityText
+
+                    $roleName = [string](Get-AzsBackupMemberValue -InputObject $message -Name 'role')
+                    $roleTotal = Get-AzsBackupMemberValue -InputObject $message -Name 'roleBytesTotal'
+                    $roleDone = Get-AzsBackupMemberValue -InputObject $message -Name 'roleBytesDone'
+                    if ($null -ne $roleActivity -and $roleActivity -ne ('Role {0}' -f $roleName)) {
+                        Write-Progress -Id 2 -ParentId 1 -Activity $roleActivity -Completed
+                        $roleActivity = $null
+                    }
+                    if (-not [string]::IsNullOrWhiteSpace($roleName) -and $null -ne $roleTotal -and $null -ne $roleDone) {
+                        $rolePercent = 100
+                        if ([double]$roleTotal -gt 0) {
+                            $rolePercent = [int][System.Math]::Min(100.0, (100.0 * [double]$roleDone / [double]$roleTotal))
+                        }
+                        $roleActivity = 'Role {0}' -f $roleName
+                        Write-Progress -Id 2 -ParentId 1 -Activity $roleActivity -Status ('{0} of {1}' -f (Format-AzsBackupByteSize -Bytes $roleDone), (Format-AzsBackupByteSize -Bytes $roleTotal)) -PercentComplete $rolePercent
+                    }
                 }
                 'warning' {
                     Write-Warning -Message ([string](Get-AzsBackupMemberValue -InputObject $message -Name 'message'))
@@ -221,8 +271,11 @@ function Invoke-AzsBackupEngine {
         $stderrText = [string]$stderrTask.GetAwaiter().GetResult()
     }
     finally {
+        if ($null -ne $roleActivity) {
+            Write-Progress -Id 2 -ParentId 1 -Activity $roleActivity -Completed
+        }
         if ($null -ne $progressActivity) {
-            Write-Progress -Activity $progressActivity -Completed
+            Write-Progress -Id 1 -Activity $progressActivity -Completed
         }
         if ($started) {
             try {
@@ -256,7 +309,12 @@ function Invoke-AzsBackupEngine {
         if ([string]::IsNullOrWhiteSpace($engineMessage)) {
             $engineMessage = 'The AzsBackup engine reported error {0}.' -f $code
         }
-        $Caller.ThrowTerminatingError((New-AzsBackupErrorRecord -Message $engineMessage -ErrorId ('AzsBackup.{0}' -f $code) -Category $category -TargetObject (Get-AzsBackupMemberValue -InputObject $engineError -Name 'target') -RecommendedAction ([string](Get-AzsBackupMemberValue -InputObject $engineError -Name 'remediation'))))
+        $failure = (New-AzsBackupErrorRecord -Message $engineMessage -ErrorId ('AzsBackup.{0}' -f $code) -Category $category -TargetObject (Get-AzsBackupMemberValue -InputObject $engineError -Name 'target') -RecommendedAction ([string](Get-AzsBackupMemberValue -InputObject $engineError -Name 'remediation')))
+        if ($NonTerminating) {
+            $Caller.WriteError($failure)
+            return
+        }
+        $Caller.ThrowTerminatingError($failure)
     }
 
     if ($exitCode -ne 0) {
@@ -267,11 +325,21 @@ function Invoke-AzsBackupEngine {
         if ($detail.Length -eq 0) {
             $detail = '(no output on stderr)'
         }
-        $Caller.ThrowTerminatingError((New-AzsBackupErrorRecord -Message ("The AzsBackup engine failed with exit code {0} without reporting an error: {1}" -f $exitCode, $detail) -ErrorId 'AzsBackup.EngineFailed' -Category NotSpecified -TargetObject $binaryPath -RecommendedAction 'Check the engine log in the state directory (logs/) and report the problem with it.'))
+        $failure = (New-AzsBackupErrorRecord -Message ("The AzsBackup engine failed with exit code {0} without reporting an error: {1}" -f $exitCode, $detail) -ErrorId 'AzsBackup.EngineFailed' -Category NotSpecified -TargetObject $binaryPath -RecommendedAction 'Check the engine log in the state directory (logs/) and report the problem with it.')
+        if ($NonTerminating) {
+            $Caller.WriteError($failure)
+            return
+        }
+        $Caller.ThrowTerminatingError($failure)
     }
 
     if (-not $hasResult) {
-        $Caller.ThrowTerminatingError((New-AzsBackupErrorRecord -Message 'The AzsBackup engine exited without a result line.' -ErrorId 'AzsBackup.EngineNoResult' -Category InvalidResult -TargetObject $binaryPath -RecommendedAction 'Check that the engine binary matches this module version (azsbackup --version).'))
+        $failure = (New-AzsBackupErrorRecord -Message 'The AzsBackup engine exited without a result line.' -ErrorId 'AzsBackup.EngineNoResult' -Category InvalidResult -TargetObject $binaryPath -RecommendedAction 'Check that the engine binary matches this module version (azsbackup --version).')
+        if ($NonTerminating) {
+            $Caller.WriteError($failure)
+            return
+        }
+        $Caller.ThrowTerminatingError($failure)
     }
 
     Write-Output -NoEnumerate -InputObject $resultData

@@ -13,8 +13,9 @@ function Invoke-AzsPruneBackupLocationExternalStore {
 
         As in Azs.Backup.Admin 1.0.x the output is the list of relative paths (lower case, '/'
         separated, e.g. masbackup/progressivebackup/...) as ONE pipeline object (a string array),
-        and nothing at all when there is nothing to prune. With -PassThru the full
-        AzsBackup.PruneList (PathsToDelete, Deleted) is returned instead, even when empty.
+        and no output when there is nothing to prune: an information message then says so
+        (-InformationVariable captures it). With -PassThru the full AzsBackup.PruneList
+        (PathsToDelete, Deleted) is returned instead, even when empty.
 
     .PARAMETER Location
         Name of the backup location (the region). Accepted for compatibility and ignored.
@@ -193,6 +194,20 @@ function Invoke-AzsPruneBackupLocationExternalStore {
         }
         $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList $engineArguments.ToArray() -Activity $activity
         $pruneList = ConvertTo-AzsBackupPruneList -InputObject $data
+
+        if ($null -eq $pruneList -or $pruneList.PathsToDelete.Count -eq 0) {
+            # An empty answer would otherwise look like a prune that did not run. Shown by default
+            # (the information stream is hidden by default); -InformationAction Ignore silences it.
+            $informationAction = 'Continue'
+            if ($PSBoundParameters.ContainsKey('InformationAction')) {
+                $informationAction = $PSBoundParameters['InformationAction']
+            }
+            $nothingMessage = 'Nothing to prune: no expired backups, incomplete uploads or stale certificate copies were found.'
+            if ($isDryRun) {
+                $nothingMessage = 'DryRun: nothing would be deleted; no expired backups, incomplete uploads or stale certificate copies were found.'
+            }
+            Write-Information -MessageData $nothingMessage -InformationAction $informationAction
+        }
 
         if ($PassThru) {
             $pruneList

@@ -44,8 +44,9 @@ function Set-AzsBackupConfiguration {
         Subscription of the backup location. Accepted for compatibility and ignored.
 
     .PARAMETER Path
-        UNC path of the SMB share (or a folder in it) that receives the backups, for example
-        \\fileserver.contoso.com\backup\contoso.com\nyc. Alias: BackupShare (deprecated).
+        Where the backups go: the UNC path of an SMB share or a folder in it, for example
+        \\fileserver.contoso.com\backup\contoso.com\nyc, or a local or mounted folder such as
+        /mnt/backup. The folder must exist unless -Force is given. Alias: BackupShare (deprecated).
 
     .PARAMETER UserName
         Account with read and write access to the share, as DOMAIN\user or user.
@@ -90,8 +91,9 @@ function Set-AzsBackupConfiguration {
         command returns.
 
     .PARAMETER Force
-        Accepted for compatibility with Azs.Backup.Admin 0.1.x; this command does not prompt
-        beyond -Confirm.
+        Creates the backup folder given with -Path, and its missing parent folders, on the share
+        (or on the local disk) instead of failing with AzsBackup.SharePathFault. Accepted as in
+        Azs.Backup.Admin 0.1.x; this command does not prompt beyond -Confirm.
 
     .PARAMETER DefaultProfile
         Azure context of the Az modules (aliases AzureRMContext, AzureCredential). Accepted for
@@ -244,7 +246,7 @@ function Set-AzsBackupConfiguration {
     }
 
     process {
-        Write-AzsBackupIgnoredParameter -BoundParameters $PSBoundParameters -Name 'ResourceGroupName', 'SubscriptionId', 'ResourceId', 'NoWait', 'Force', 'DefaultProfile'
+        Write-AzsBackupIgnoredParameter -BoundParameters $PSBoundParameters -Name 'ResourceGroupName', 'SubscriptionId', 'ResourceId', 'NoWait', 'DefaultProfile'
 
         # -IsBackupSchedulerEnabled: a switch, a switch with :$false, or the 0.3.x "[bool]" form
         # where the value arrives in the hidden positional parameter.
@@ -418,6 +420,9 @@ function Set-AzsBackupConfiguration {
                 $engineArguments.Add([string]$option.Value)
             }
             $engineArguments.AddRange($tagArguments)
+            if ($Force) {
+                $engineArguments.Add('--create-path')
+            }
             if ($null -ne $certificateFile) {
                 $engineArguments.Add('--encryption-cert')
                 $engineArguments.Add($certificateFile)

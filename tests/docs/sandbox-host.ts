@@ -1,15 +1,18 @@
 /**
- * Runs one code block from the README or docs/ exactly as written, inside private mount and
- * network namespaces made by `unshare --mount --net` (tests/integration/docs.test.ts starts it):
+ * Runs the code blocks of one page of the README or docs/ exactly as written, in order and on one
+ * machine state, as a reader would type them, inside private mount and network namespaces made
+ * by `unshare --mount --net` (tests/integration/docs.test.ts starts it):
  *   - `fileserver` and `fileserver.contoso.com` resolve to 127.0.0.1 through a private /etc/hosts,
  *     where a real smbd listens on port 445 with the share `backups` and the account
  *     `CONTOSO\backupuser`, so a UNC path typed as in the docs reaches a real server;
  *   - /srv, /usr/local/bin, /etc/systemd/system and /var/lib/azsbackup are empty tmpfs folders, so
  *     the block installs, configures and writes there as on a fresh machine, and nothing leaks out;
- *   - /srv/certs holds AzSIBCCert.cer/.pfx, /srv/keyvault a small role; SHARE_PASSWORD and
+ *   - /srv/certs holds AzSIBCCert.cer/.pfx, /srv/keyvault and /srv/ece small roles; SHARE_PASSWORD and
  *     PFX_PASSWORD are in the environment ($securePassword and $pfxPassword in PowerShell);
- *   - the engine is on PATH as /usr/local/bin/azsbackup, and blocks run from the repository.
- * Prints the block's output, then one line `SANDBOX-EXIT <code>`.
+ *   - the engine is on PATH as /usr/local/bin/azsbackup, and blocks run from the repository;
+ *   - the service cmdlets install under /srv/root ($PSDefaultParameterValues), because systemctl
+ *     needs systemd as PID 1, which the test machine does not run.
+ * Prints each block's output and a line `BLOCK <line> EXIT <code>`; stops at the first failure.
  */
 import { spawnSync } from 'node:child_process';
 import { chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -18,8 +21,8 @@ import { makeTestCertificate } from '../support/certs.js';
 import { startSamba } from '../support/samba.js';
 
 const [repoRoot, blockFile] = process.argv.slice(2) as [string, string];
-const block = JSON.parse(readFileSync(blockFile, 'utf8')) as { lang: string; code: string; work: string };
-const work = block.work;
+const page = JSON.parse(readFileSync(blockFile, 'utf8')) as { blocks: { lang: string; code: string; line: number }[]; work: string };
+const work = page.work;
 
 function must(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -50,6 +53,8 @@ try {
   mkdirSync('/srv/keyvault/secrets', { recursive: true });
   writeFileSync('/srv/keyvault/secrets/index.json', '{"vaults":["ops"]}\n');
   writeFileSync('/srv/keyvault/secrets/blob.bin', Buffer.alloc(300_000, 7));
+  mkdirSync('/srv/ece');
+  writeFileSync('/srv/ece/deployment.json', '{"stamp":"nyc"}\n');
 
   // The engine as an operator has it, on PATH; blocks run from the repository.
   copyFileSync(join(repoRoot, 'binaries', 'linux-x64', 'azsbackup'), '/usr/local/bin/azsbackup');
@@ -64,35 +69,43 @@ try {
   };
   delete env.AZSBACKUP_HOME;
   delete env.AZSBACKUP_SMB_PORT;
-  let result;
-  if (block.lang === 'powershell') {
-    const prelude = [
-      "$ErrorActionPreference = 'Stop'",
-      '$securePassword = ConvertTo-SecureString $env:SHARE_PASSWORD -AsPlainText -Force',
-      '$pfxPassword = ConvertTo-SecureString $env:PFX_PASSWORD -AsPlainText -Force',
-    ].join('\n');
-    const script = join(work, 'block.ps1');
-    writeFileSync(script, `${prelude}\n${block.code}\n`);
-    result = spawnSync(join(repoRoot, '.tools', 'pwsh', 'pwsh'), ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', script], { cwd: repoRoot, env, encoding: 'utf8' });
-  } else {
-    const script = join(work, 'block.sh');
-    writeFileSync(script, `set -euo pipefail\n${block.code}\n`);
-    result = spawnSync('bash', [script], { cwd: repoRoot, env, encoding: 'utf8' });
-  }
-  process.stdout.write(result.stdout ?? '');
-  process.stdout.write(result.stderr ?? '');
-  code = result.status ?? 1;
-  // A unit file a block wrote must be one systemd accepts.
-  const unit = '/etc/systemd/system/azsbackup.service';
-  if (code === 0 && existsSync(unit)) {
-    const verify = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
-    const ours = `${verify.stdout}${verify.stderr}`.split('\n').filter((l) => l.includes('azsbackup.service'));
-    if (verify.status !== 0 || ours.length > 0) {
-      process.stdout.write(`systemd-analyze verify ${unit} refused it:\n${ours.join('\n')}\n`);
-      code = 1;
+  const prelude = [
+    "$ErrorActionPreference = 'Stop'",
+    '$securePassword = ConvertTo-SecureString $env:SHARE_PASSWORD -AsPlainText -Force',
+    '$pfxPassword = ConvertTo-SecureString $env:PFX_PASSWORD -AsPlainText -Force',
+    "$PSDefaultParameterValues['*-AzsBackupService:RootPath'] = '/srv/root'",
+  ].join('\n');
+  // A page's later PowerShell blocks continue at the prompt where the module is already imported.
+  let imported = false;
+  mkdirSync('/srv/root', { recursive: true });
+  for (const block of page.blocks) {
+    let result;
+    if (block.lang === 'powershell') {
+      const script = join(work, `block-${block.line}.ps1`);
+      writeFileSync(script, `${prelude}\n${imported ? 'Import-Module ./AzsBackup.psd1\n' : ''}${block.code}\n`);
+      imported ||= /Import-Module \.\/AzsBackup\.psd1/.test(block.code);
+      result = spawnSync(join(repoRoot, '.tools', 'pwsh', 'pwsh'), ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', script], { cwd: repoRoot, env, encoding: 'utf8' });
     } else {
-      process.stdout.write(`systemd-analyze verify ${unit}: ok\n`);
+      const script = join(work, `block-${block.line}.sh`);
+      writeFileSync(script, `set -euo pipefail\n${block.code}\n`);
+      result = spawnSync('bash', [script], { cwd: repoRoot, env, encoding: 'utf8' });
     }
+    process.stdout.write(result.stdout ?? '');
+    process.stdout.write(result.stderr ?? '');
+    let blockCode = result.status ?? 1;
+    // A unit file a block wrote must be one systemd accepts.
+    const unit = '/etc/systemd/system/azsbackup.service';
+    if (blockCode === 0 && existsSync(unit)) {
+      const verify = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
+      const ours = `${verify.stdout}${verify.stderr}`.split('\n').filter((l) => l.includes('azsbackup.service'));
+      if (verify.status !== 0 || ours.length > 0) {
+        process.stdout.write(`systemd-analyze verify ${unit} refused it:\n${ours.join('\n')}\n`);
+        blockCode = 1;
+      }
+    }
+    process.stdout.write(`BLOCK ${block.line} EXIT ${blockCode}\n`);
+    code = blockCode;
+    if (code !== 0) break;
   }
 } catch (err) {
   process.stdout.write(`sandbox failed: ${(err as Error).stack}\n`);

@@ -6,9 +6,9 @@ import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * Every command the README and docs/ show is run here exactly as written. A fenced block in
- * `sh` or `powershell` runs in tests/docs/sandbox-host.ts (a real Samba server named
- * `fileserver`, fresh system folders); a block that cannot run on this machine says why in an
+ * Every command the README and docs/ show is run here exactly as written. The fenced blocks in
+ * `sh` or `powershell` of each page run in order in tests/docs/sandbox-host.ts (a real Samba
+ * server named `fileserver`, fresh system folders); a block that cannot run on this machine says why in an
  * HTML comment on the line before its fence, `<!-- not run by tests/docs: reason -->`, and the
  * reason is listed in this suite's output.
  */
@@ -64,13 +64,17 @@ describe('commands in the README and docs/', () => {
     }
   });
 
-  it.each(blocks.filter((b) => b.notRun === null).map((b) => [`${b.file}:${b.line} (${b.lang})`, b] as const))('%s runs as written', (_name, block) => {
+  const pages = [...new Set(blocks.filter((b) => b.notRun === null).map((b) => b.file))];
+  it.each(pages)('%s: every block runs as written, in order', (file) => {
+    const run = blocks.filter((b) => b.file === file && b.notRun === null);
     const work = mkdtempSync(join(tmpdir(), 'azsb-docs-'));
     try {
-      const spec = join(work, 'block.json');
-      writeFileSync(spec, JSON.stringify({ lang: block.lang === 'pwsh' ? 'powershell' : block.lang === 'bash' ? 'sh' : block.lang, code: block.code, work }));
-      const r = spawnSync('unshare', ['--mount', '--net', '--', process.execPath, HOST, ROOT, spec], { encoding: 'utf8', timeout: 240_000 });
+      const spec = join(work, 'page.json');
+      const lang = (l: string) => (l === 'pwsh' ? 'powershell' : l === 'bash' ? 'sh' : l);
+      writeFileSync(spec, JSON.stringify({ work, blocks: run.map((b) => ({ lang: lang(b.lang), code: b.code, line: b.line })) }));
+      const r = spawnSync('unshare', ['--mount', '--net', '--', process.execPath, HOST, ROOT, spec], { encoding: 'utf8', timeout: 280_000 });
       const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+      for (const b of run) expect(out, `${file}:${b.line}\n${out}`).toContain(`BLOCK ${b.line} EXIT 0\n`);
       expect(out, out).toMatch(/SANDBOX-EXIT 0\s*$/);
     } finally {
       rmSync(work, { recursive: true, force: true });

@@ -584,6 +584,441 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
             , $list.PathsToDelete | Should -BeOfType [string[]]
         }
     }
+    Context "the operator's day: completion, views, verification, sizes" {
+        BeforeAll {
+            # One configured home with two roles and two backups, shared by the tests of this
+            # context (each backup costs seconds); other tests' backups on the share are ignored.
+            $script:dayHome = New-TestHome
+            $null = Set-TestConfiguration
+            $script:dayKeyVault = New-RoleData -Name 'KeyVault'
+            $null = Add-AzsBackupRole -Name 'KeyVault' -Path $script:dayKeyVault
+            $null = Add-AzsBackupRole -Name 'NRP' -Path (New-RoleData -Name 'NRP')
+            $script:dayOlder = Start-AzsBackup
+            $script:dayNewer = Start-AzsBackup
+        }
+
+        BeforeEach {
+            $env:AZSBACKUP_HOME = $script:dayHome
+        }
+
+        It 'completes backup names for <Command> -Name, newest first, with date and status as the tooltip' -ForEach @(
+            @{ Command = 'Get-AzsBackup' }, @{ Command = 'Restore-AzsBackup' }, @{ Command = 'Test-AzsBackup' }
+        ) {
+            $inputText = '{0} -Name ' -f $Command
+            $completions = @([System.Management.Automation.CommandCompletion]::CompleteInput($inputText, $inputText.Length, $null).CompletionMatches)
+            $texts = @($completions.CompletionText)
+            $texts | Should -Contain $script:dayNewer.Name
+            $texts | Should -Contain $script:dayOlder.Name
+            [array]::IndexOf($texts, $script:dayNewer.Name) | Should -BeLessThan ([array]::IndexOf($texts, $script:dayOlder.Name))
+            @($completions | Where-Object -FilterScript { $_.ResultType -ne 'ParameterValue' }).Count | Should -Be 0 -Because 'backup names, not files of the current folder'
+            $newer = $completions | Where-Object -FilterScript { $_.CompletionText -eq $script:dayNewer.Name }
+            $localCreated = ([System.DateTimeOffset]$script:dayNewer.CreatedDateTime).ToLocalTime().ToString('yyyy-MM-dd HH:mm zzz', [System.Globalization.CultureInfo]::InvariantCulture)
+            $newer.ToolTip | Should -BeLike "$localCreated Succeeded*"
+        }
+
+        It 'completes a backup from the first characters of its GUID' {
+            $prefix = $script:dayOlder.BackupId.Substring(0, 8)
+            $inputText = "Restore-AzsBackup -Name $prefix"
+            $completions = @(TabExpansion2 -inputScript $inputText -cursorColumn $inputText.Length).CompletionMatches
+            @($completions.CompletionText) | Should -Be @($script:dayOlder.Name)
+        }
+
+        It 'completes role names for <InputText>' -ForEach @(
+            @{ InputText = 'Restore-AzsBackup -Name x -RoleName '; Expected = @('KeyVault', 'NRP') }
+            @{ InputText = 'Get-AzsBackupRole -Name '; Expected = @('KeyVault', 'NRP') }
+            @{ InputText = 'Remove-AzsBackupRole -Name N'; Expected = @('NRP') }
+            @{ InputText = 'Set-AzsBackupRole -Name k'; Expected = @('KeyVault') }
+        ) {
+            $completions = @([System.Management.Automation.CommandCompletion]::CompleteInput($InputText, $InputText.Length, $null).CompletionMatches)
+            @($completions.CompletionText) | Should -Be $Expected
+            if ($Expected -contains 'KeyVault') {
+                ($completions | Where-Object -FilterScript { $_.CompletionText -eq 'KeyVault' }).ToolTip | Should -Be $script:dayKeyVault
+            }
+        }
+
+        It 'shows Get-AzsBackup in 80 columns: name, status, local time with offset, hh:mm:ss, size, roles as a count' {
+            $previousTz = $env:TZ
+            try {
+                $env:TZ = 'America/New_York'
+                [System.TimeZoneInfo]::ClearCachedData()
+                $table = $script:dayNewer | Out-String -Width 80
+                $lines = @($table -split "`r?`n" | Where-Object -FilterScript { $_.Trim().Length -gt 0 })
+                foreach ($line in $lines) {
+                    $line.Length | Should -BeLessOrEqual 80 -Because "'$line' must fit 80 columns"
+                }
+                $lines[0] | Should -Match '^Name\s+Status\s+Created\s+Duration\s+Size\s+Roles$'
+                $row = $lines[-1]
+                $row | Should -BeLike ('{0}*' -f $script:dayNewer.BackupId.Substring(0, 8))
+                $eastern = [System.TimeZoneInfo]::ConvertTimeFromUtc($script:dayNewer.CreatedDateTime, [System.TimeZoneInfo]::FindSystemTimeZoneById('America/New_York'))
+                $row | Should -Match ([regex]::Escape($eastern.ToString('yyyy-MM-dd HH:mm', [System.Globalization.CultureInfo]::InvariantCulture) + ' -05:00'))
+                $row | Should -Match ' Succeeded '
+                $row | Should -Match ' \d\d:\d\d:\d\d '
+                $row | Should -Match '\d+(\.\d+)? (B|KB|MB) '
+                $row | Should -Match '2/2 OK$'
+
+                $location = Get-AzsBackupConfiguration | Format-List | Out-String -Width 80
+                $location | Should -Match 'NextBackupTime\s+: \d{4}-\d\d-\d\d \d\d:\d\d -05:00'
+            }
+            finally {
+                $env:TZ = $previousTz
+                [System.TimeZoneInfo]::ClearCachedData()
+            }
+            # The values scripts read are unchanged: only the display is local.
+            $script:dayNewer.CreatedDateTime.Kind | Should -Be 'Utc'
+            $script:dayNewer.TimeTakenToCreate | Should -Match '^PT'
+            $script:dayNewer.Status | Should -BeOfType [string]
+        }
+
+        It 'shows a detailed list view beside the table' {
+            $list = $script:dayNewer | Format-List | Out-String -Width 80
+            $list | Should -Match ('Name\s+: {0}' -f [regex]::Escape($script:dayNewer.Name))
+            $list | Should -Match 'Duration\s+: \d\d:\d\d:\d\d'
+            $list | Should -Match 'Size\s+: \d'
+            $list | Should -Match 'KeyVault: Succeeded'
+        }
+
+        It 'carries the size of each backup and shows what the retention window will need' {
+            $script:dayNewer.SizeInBytes | Should -BeOfType [long]
+            $script:dayNewer.SizeInBytes | Should -BeGreaterThan 300000 -Because 'the roles hold 300 kB of random data each'
+            $script:dayNewer.SourceSizeInBytes | Should -BeGreaterThan 600000
+            (Get-AzsBackup -Name $script:dayOlder.Name).SizeInBytes | Should -Be $script:dayOlder.SizeInBytes
+
+            $status = Get-AzsBackupStatus -WarningAction SilentlyContinue
+            $status.BackupCount | Should -BeGreaterOrEqual 2
+            $status.UsedSpaceInBytes | Should -BeGreaterOrEqual ($script:dayOlder.SizeInBytes + $script:dayNewer.SizeInBytes)
+            $status.AverageBackupSizeInBytes | Should -Be ([long][System.Math]::Round($status.UsedSpaceInBytes / $status.BackupCount))
+            $status.BackupsInRetentionWindow | Should -Be 15 -Because '7 days of a backup every 12 hours, plus the newest'
+            $status.ProjectedSpaceNeededInBytes | Should -Be ($status.AverageBackupSizeInBytes * 15)
+            @($status.Warnings | Where-Object -FilterScript { $_ -like '*retention window needs*' }).Count | Should -Be 0 -Because 'the test disk has room'
+            $view = $status | Out-String -Width 80
+            $view | Should -Match 'UsedSpace\s+: .+ in \d+ backup\(s\)'
+            $view | Should -Match 'AverageBackupSize\s+: \d'
+            $view | Should -Match 'ProjectedSpaceNeeded\s+: .+ for 15 backup\(s\) in the retention window'
+        }
+
+        It 'Test-AzsBackup -Name checks the checksums of every role' {
+            $results = @(Test-AzsBackup -Name $script:dayNewer.Name)
+            $results.Count | Should -Be 2
+            $results[0].PSObject.TypeNames[0] | Should -Be 'AzsBackup.VerifyResult'
+            @($results.RoleName) | Should -Be @('KeyVault', 'NRP')
+            foreach ($result in $results) {
+                $result.Name | Should -Be $script:dayNewer.Name
+                $result.Level | Should -Be 'Checksums'
+                $result.Verified | Should -BeTrue
+                $result.Volumes | Should -BeGreaterOrEqual 1
+                $result.Bytes | Should -BeGreaterThan 0
+            }
+            ($results | Out-String -Width 80) | Should -Match 'KeyVault\s+Checksums\s+True'
+        }
+
+        It 'Test-AzsBackup from the pipeline with the .pfx authenticates every chunk' {
+            $results = @($script:dayOlder | Test-AzsBackup -DecryptionCertPath $script:pfxPath -DecryptionCertPassword $script:pfxPassword)
+            @($results.RoleName) | Should -Be @('KeyVault', 'NRP')
+            foreach ($result in $results) {
+                $result.Level | Should -Be 'Full'
+                $result.Files | Should -Be 4
+                $result.Bytes | Should -BeGreaterThan 300000
+            }
+            $record = $null
+            $null = $script:dayOlder | Test-AzsBackup -DecryptionCertPath $script:pfxPath -DecryptionCertPassword $script:wrongPfxPassword -ErrorVariable record -ErrorAction SilentlyContinue
+            $record[0].FullyQualifiedErrorId | Should -BeLike 'AzsBackup.DecryptionPasswordWrong,*'
+        }
+
+        It 'Test-AzsBackup names the damaged role and volume, and carries on with the next backup' {
+            $damaged = Start-AzsBackup
+            $volume = Get-ChildItem -LiteralPath (Join-Path -Path $env:AZSB_TEST_SHARE_DIR -ChildPath 'MASBackup') -Recurse -File |
+                Where-Object -FilterScript { $_.FullName -like "*$($damaged.BackupId)*" -and $_.Name -like '*NRP*' } | Select-Object -First 1
+            $volume | Should -Not -BeNullOrEmpty
+            $bytes = [System.IO.File]::ReadAllBytes($volume.FullName)
+            $bytes[[int]($bytes.Length / 2)] = $bytes[[int]($bytes.Length / 2)] -bxor 0xFF
+            [System.IO.File]::WriteAllBytes($volume.FullName, $bytes)
+
+            $errors = $null
+            $results = @($damaged, $script:dayNewer | Test-AzsBackup -ErrorVariable errors -ErrorAction SilentlyContinue)
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'AzsBackup.IntegrityFailed,*'
+            $errors[0].Exception.Message | Should -BeLike "*Role NRP*$($volume.Name)*"
+            $errors[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+            @($results.Name | Select-Object -Unique) | Should -Be @($script:dayNewer.Name) -Because 'the intact backup is still checked'
+        }
+    }
+
+    Context 'progress' {
+        It 'shows bytes done and total per role while a backup runs, then completes' {
+            $null = Set-TestConfiguration
+            $null = Add-AzsBackupRole -Name 'KeyVault' -Path (New-RoleData -Name 'KeyVault')
+            $null = Add-AzsBackupRole -Name 'NRP' -Path (New-RoleData -Name 'NRP')
+            # A runspace of its own records every progress record the host would draw.
+            $shell = [powershell]::Create()
+            try {
+                $null = $shell.AddScript('param($Manifest) Import-Module -Name $Manifest; Start-AzsBackup').AddArgument((Join-Path -Path $repoRoot -ChildPath 'AzsBackup.psd1'))
+                $output = @($shell.Invoke())
+                $shell.Streams.Error.Count | Should -Be 0
+                $output[0].Status | Should -Be 'Succeeded'
+                $records = @($shell.Streams.Progress)
+            }
+            finally {
+                $shell.Dispose()
+            }
+            $overall = @($records | Where-Object -FilterScript { $_.ActivityId -eq 1 -and $_.RecordType -eq 'Processing' })
+            $overall.Count | Should -BeGreaterThan 2
+            @($overall | Where-Object -FilterScript { $_.StatusDescription -match '^\d+(\.\d+)? (B|KB|MB) of \d+(\.\d+)? (KB|MB)' }).Count | Should -BeGreaterThan 0
+            $overall[-1].PercentComplete | Should -Be 100
+            $perRole = @($records | Where-Object -FilterScript { $_.ActivityId -eq 2 -and $_.ParentActivityId -eq 1 -and $_.RecordType -eq 'Processing' })
+            @($perRole.Activity | Select-Object -Unique) | Should -Be @('Role KeyVault', 'Role NRP')
+            @($perRole | Where-Object -FilterScript { $_.PercentComplete -eq 100 -and $_.StatusDescription -match ' of ' }).Count | Should -BeGreaterOrEqual 2
+            $records[-1].RecordType | Should -Be 'Completed'
+            $records[-1].ActivityId | Should -Be 1
+        }
+    }
+
+    Context 'capacity' {
+        It 'warns when the retention window will not fit the free space of the share' {
+            Set-AzsBackupConfiguration -Path $env:AZSB_TEST_TINY_UNC -UserName $script:shareUser -Password $script:sharePassword -EncryptionCertPath $script:cerPath -ErrorAction Stop | Out-Null
+            $null = Add-AzsBackupRole -Name 'KeyVault' -Path (New-RoleData -Name 'KeyVault')
+            $backup = Start-AzsBackup
+            $backup.SizeInBytes | Should -BeGreaterThan 300000
+            $status = Get-AzsBackupStatus -WarningAction SilentlyContinue
+            $status.AvailableCapacityInBytes | Should -Be 1048576
+            $warning = @($status.Warnings | Where-Object -FilterScript { $_ -like '*retention window needs*' })
+            $warning.Count | Should -Be 1
+            $warning[0] | Should -BeLike '*15 backups*only 1 MB is free*BackupRetentionPeriodInDays*'
+        }
+    }
+
+    Context 'certificates' {
+        It 'the about topic shows the commands these tests run, verbatim' {
+            # The README's blocks are run as written by tests/integration/docs.test.ts.
+            $about = Get-Content -LiteralPath (Join-Path -Path $repoRoot -ChildPath 'en-US/about_AzsBackup.help.txt') -Raw
+            foreach ($line in @(
+                    "`$pfxPassword = Read-Host -Prompt 'Password for the .pfx' -AsSecureString"
+                    'New-AzsBackupEncryptionCertificate -CerPath ./AzSIBCCert.cer -PfxPath ./AzSIBCCert.pfx -Password $pfxPassword'
+                    'Set-AzsBackupConfiguration -EncryptionCertPath ./AzSIBCCert.cer'
+                    'Get-AzsBackup | Select-Object -First 1 | Test-AzsBackup'
+                    'Test-AzsBackup -Name $name -DecryptionCertPath ./AzSIBCCert.pfx -DecryptionCertPassword $pfxPassword'
+                    'Get-AzsBackupStatus'
+                    'Install-AzsBackupService'
+                    'Get-AzsBackupService'
+                    'Uninstall-AzsBackupService'
+                )) {
+                $about | Should -Match ('(?m)^\s+{0}\r?$' -f [regex]::Escape($line)) -Because 'each command the about topic shows is run as written by this suite'
+            }
+        }
+
+        It 'New-AzsBackupEncryptionCertificate makes a .cer and .pfx that back up and verify (about_AzsBackup)' {
+            Push-Location -LiteralPath $TestDrive
+            try {
+                Remove-Item -LiteralPath './AzSIBCCert.cer', './AzSIBCCert.pfx' -ErrorAction Ignore
+                $null = Set-TestConfiguration
+                # The about topic's commands, exactly as it shows them; Read-Host stands for the
+                # operator typing the password.
+                Mock -CommandName Read-Host -MockWith { $script:pfxPassword }
+                $shown = & {
+                    $pfxPassword = Read-Host -Prompt 'Password for the .pfx' -AsSecureString
+                    New-AzsBackupEncryptionCertificate -CerPath ./AzSIBCCert.cer -PfxPath ./AzSIBCCert.pfx -Password $pfxPassword
+                    Set-AzsBackupConfiguration -EncryptionCertPath ./AzSIBCCert.cer
+                } 3>&1
+                $pfxPassword = $script:pfxPassword
+                $certificateWarnings = @($shown | Where-Object -FilterScript { $_ -is [System.Management.Automation.WarningRecord] })
+                @($shown | Where-Object -FilterScript { $_.PSObject.TypeNames -contains 'AzsBackup.EncryptionCertificate' }).Count | Should -Be 1
+                $certificateWarnings.Count | Should -Be 0 -Because 'the certificate meets every requirement'
+                $cer = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new((Join-Path -Path $TestDrive -ChildPath 'AzSIBCCert.cer'))
+                $cer.Version | Should -Be 3
+                $cer.HasPrivateKey | Should -BeFalse
+                $cer.PublicKey.GetRSAPublicKey().KeySize | Should -BeGreaterOrEqual 2048
+                $eku = $cer.Extensions | Where-Object -FilterScript { $_ -is [System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension] }
+                @($eku.EnhancedKeyUsages.Value) | Should -Contain '1.3.6.1.5.5.7.3.2'
+                ($cer.NotAfter - $cer.NotBefore).TotalDays | Should -BeLessOrEqual (3 * 366)
+                (Get-AzsBackupConfiguration).EncryptionCertThumbprint | Should -Be $cer.Thumbprint
+
+                $null = Add-AzsBackupRole -Name 'KeyVault' -Path (New-RoleData -Name 'KeyVault')
+                $backup = Start-AzsBackup
+                $name = $backup.Name
+                # VERIFYING A BACKUP and SIZES AND CAPACITY of the about topic, exactly.
+                $checked = @(& { Get-AzsBackup | Select-Object -First 1 | Test-AzsBackup })
+                $verified = @(& { Test-AzsBackup -Name $name -DecryptionCertPath ./AzSIBCCert.pfx -DecryptionCertPassword $pfxPassword })
+                $status = & { Get-AzsBackupStatus } 3>$null
+                $checked[0].Name | Should -Be $name
+                $checked[0].Level | Should -Be 'Checksums'
+                $verified[0].Level | Should -Be 'Full'
+                $verified[0].Verified | Should -BeTrue
+                $status.LastBackupId | Should -Be $backup.BackupId
+                ($status | Out-String -Width 80) | Should -Match 'ProjectedSpaceNeeded'
+                { [System.Security.Cryptography.X509Certificates.X509Certificate2]::new((Join-Path -Path $TestDrive -ChildPath 'AzSIBCCert.pfx'), $script:wrongPfxPassword) } | Should -Throw
+            }
+            finally {
+                Pop-Location
+            }
+        }
+
+        It 'New-AzsBackupEncryptionCertificate refuses to replace files without -Force, and -WhatIf writes nothing' {
+            $cerFile = Join-Path -Path $TestDrive -ChildPath 'twice.cer'
+            $pfxFile = Join-Path -Path $TestDrive -ChildPath 'twice.pfx'
+            New-AzsBackupEncryptionCertificate -CerPath $cerFile -PfxPath $pfxFile -Password $script:pfxPassword -KeyLength 2048 -WhatIf
+            Test-Path -LiteralPath $cerFile | Should -BeFalse
+            $first = New-AzsBackupEncryptionCertificate -CerPath $cerFile -PfxPath $pfxFile -Password $script:pfxPassword -KeyLength 2048 -ValidityInYears 1
+            $first.PSObject.TypeNames[0] | Should -Be 'AzsBackup.EncryptionCertificate'
+            ($first.NotAfter - $first.NotBefore).TotalDays | Should -BeLessOrEqual 366
+            $record = Get-TerminatingError -ScriptBlock { New-AzsBackupEncryptionCertificate -CerPath $cerFile -PfxPath $pfxFile -Password $script:pfxPassword }
+            Assert-AzsBackupError -Record $record -ErrorId 'AzsBackup.InvalidParameter' -Category 'ResourceExists'
+            [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($cerFile).Thumbprint | Should -Be $first.Thumbprint
+            $second = New-AzsBackupEncryptionCertificate -CerPath $cerFile -PfxPath $pfxFile -Password $script:pfxPassword -KeyLength 2048 -Force
+            [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($cerFile).Thumbprint | Should -Be $second.Thumbprint
+        }
+
+        It 'warns about a missing Client Authentication EKU once, and not on a Set that fails' {
+            # A certificate without the EKU, made the way New-AzsBackupEncryptionCertificate does minus that extension.
+            $rsa = [System.Security.Cryptography.RSA]::Create(2048)
+            $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=No EKU', $rsa, [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+            $noEku = $request.CreateSelfSigned([System.DateTimeOffset]::UtcNow.AddMinutes(-5), [System.DateTimeOffset]::UtcNow.AddYears(1))
+            $noEkuPath = Join-Path -Path $TestDrive -ChildPath 'no-eku.cer'
+            [System.IO.File]::WriteAllBytes($noEkuPath, $noEku.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Cert))
+            $null = Set-TestConfiguration
+
+            $failing = $null
+            $record = Get-TerminatingError -ScriptBlock { Set-AzsBackupConfiguration -EncryptionCertPath $noEkuPath -Password $script:wrongSharePassword -WarningVariable failing -WarningAction SilentlyContinue }
+            Assert-AzsBackupError -Record $record -ErrorId 'AzsBackup.ShareAuthentication' -Category 'AuthenticationError'
+            @($failing | Where-Object -FilterScript { "$_" -like '*Client Authentication*' }).Count | Should -Be 0
+
+            $first = $null
+            $null = Set-AzsBackupConfiguration -EncryptionCertPath $noEkuPath -WarningVariable first -WarningAction SilentlyContinue
+            @($first | Where-Object -FilterScript { "$_" -like '*Client Authentication*' }).Count | Should -Be 1
+            $again = $null
+            $null = Set-AzsBackupConfiguration -EncryptionCertPath $noEkuPath -WarningVariable again -WarningAction SilentlyContinue
+            @($again | Where-Object -FilterScript { "$_" -like '*Client Authentication*' }).Count | Should -Be 0
+        }
+    }
+
+    Context 'scheduler service' {
+        It 'runs the about topic service commands as written, installing under a test root' {
+            $null = Set-TestConfiguration
+            $root = Join-Path -Path $TestDrive -ChildPath ('about-root-{0}' -f [guid]::NewGuid().ToString('N'))
+            $null = New-Item -ItemType Directory -Path $root
+            # The commands exactly as the about topic shows them; only their root is the test's.
+            $PSDefaultParameterValues['Install-AzsBackupService:RootPath'] = $root
+            $PSDefaultParameterValues['Get-AzsBackupService:RootPath'] = $root
+            $PSDefaultParameterValues['Uninstall-AzsBackupService:RootPath'] = $root
+            $PSDefaultParameterValues['Uninstall-AzsBackupService:Confirm'] = $false
+            try {
+                $installed = & { Install-AzsBackupService }
+                $shown = & { Get-AzsBackupService }
+                $removed = & { Uninstall-AzsBackupService }
+            }
+            finally {
+                foreach ($key in @('Install-AzsBackupService:RootPath', 'Get-AzsBackupService:RootPath', 'Uninstall-AzsBackupService:RootPath', 'Uninstall-AzsBackupService:Confirm')) {
+                    $PSDefaultParameterValues.Remove($key)
+                }
+            }
+            $installed.Enabled | Should -BeTrue
+            $shown.Installed | Should -BeTrue
+            $removed.Installed | Should -BeFalse
+        }
+
+        It 'Install-, Get- and Uninstall-AzsBackupService manage a systemd unit under -RootPath' {
+            $null = Set-TestConfiguration
+            $null = Add-AzsBackupRole -Name 'KeyVault' -Path (New-RoleData -Name 'KeyVault')
+            $root = Join-Path -Path $TestDrive -ChildPath ('root-{0}' -f [guid]::NewGuid().ToString('N'))
+            $null = New-Item -ItemType Directory -Path $root
+            $unitPath = Join-Path -Path $root -ChildPath 'etc/systemd/system/azsbackup.service'
+            $wantsPath = Join-Path -Path $root -ChildPath 'etc/systemd/system/multi-user.target.wants/azsbackup.service'
+
+            Install-AzsBackupService -RootPath $root -WhatIf
+            Test-Path -LiteralPath $unitPath | Should -BeFalse
+            (Get-AzsBackupService -RootPath $root).Installed | Should -BeFalse
+
+            $installed = Install-AzsBackupService -RootPath $root
+            $installed.PSObject.TypeNames[0] | Should -Be 'AzsBackup.ServiceStatus'
+            $installed.Installed | Should -BeTrue
+            $installed.Enabled | Should -BeTrue
+            $installed.StateDirectory | Should -Be $env:AZSBACKUP_HOME
+            Test-Path -LiteralPath $wantsPath | Should -BeTrue
+            $unit = Get-Content -LiteralPath $unitPath -Raw
+            $unit | Should -Match ('(?m)^Environment=AZSBACKUP_HOME={0}$' -f [regex]::Escape($env:AZSBACKUP_HOME))
+            $unit | Should -Match '(?m)^ExecStart=\S+azsbackup service run$'
+            # The state directory and the role live under /tmp here: a private /tmp would hide them.
+            $unit | Should -Not -Match '(?m)^PrivateTmp=yes'
+            $unit | Should -Match '(?m)^# No PrivateTmp: it would hide '
+            $verify = & systemd-analyze verify $unitPath 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($verify | Out-String)
+
+            $shown = Get-AzsBackupService -RootPath $root
+            $shown.Enabled | Should -BeTrue
+            ($shown | Out-String -Width 80) | Should -Match 'Installed\s+: True'
+
+            Uninstall-AzsBackupService -RootPath $root -WhatIf
+            Test-Path -LiteralPath $unitPath | Should -BeTrue
+            $removed = Uninstall-AzsBackupService -RootPath $root -Confirm:$false
+            $removed.Installed | Should -BeFalse
+            Test-Path -LiteralPath $unitPath | Should -BeFalse
+            Test-Path -LiteralPath $wantsPath | Should -BeFalse
+        }
+    }
+
+    Context 'small things' {
+        It 'says when a prune finds nothing, and not when it finds something' {
+            # A backup folder of its own, so what the prune finds is only what this test puts there.
+            $folder = Join-Path -Path $TestDrive -ChildPath ('prune-{0}' -f [guid]::NewGuid().ToString('N'))
+            $null = New-Item -ItemType Directory -Path $folder
+            $null = Set-AzsBackupConfiguration -Path $folder -EncryptionCertPath $script:cerPath
+            $said = $null
+            $list = Invoke-AzsPruneBackupLocationExternalStore -OperationType DryRun -PassThru -InformationVariable said
+            $list.PathsToDelete.Count | Should -Be 0
+            ($said | Out-String) | Should -BeLike '*DryRun: nothing would be deleted*'
+
+            # An abandoned upload (a backup folder without BackupInfo.json, days old) is something.
+            $abandoned = Join-Path -Path $folder -ChildPath ('MASBackup/{0}' -f [guid]::NewGuid())
+            $null = New-Item -ItemType Directory -Path $abandoned
+            (Get-Item -LiteralPath $abandoned).LastWriteTimeUtc = [datetime]::UtcNow.AddDays(-3)
+            $saidAgain = $null
+            $found = Invoke-AzsPruneBackupLocationExternalStore -OperationType DryRun -PassThru -InformationVariable saidAgain
+            @($found.PathsToDelete | Where-Object -FilterScript { $_ -like "*$(Split-Path -Path $abandoned -Leaf)*" }).Count | Should -Be 1
+            ($saidAgain | Out-String) | Should -Not -BeLike '*nothing would be deleted*'
+        }
+
+        It 'documents -Path as a UNC path or a local folder, and a local folder works' {
+            $help = (Get-Help -Name Set-AzsBackupConfiguration -Parameter Path | Out-String)
+            $help | Should -BeLike '*local or mounted folder*'
+            $folder = Join-Path -Path $TestDrive -ChildPath ('local-{0}' -f [guid]::NewGuid().ToString('N'))
+            $null = New-Item -ItemType Directory -Path $folder
+            (Set-AzsBackupConfiguration -Path $folder -EncryptionCertPath $script:cerPath).Path | Should -Be $folder
+        }
+
+        It 'creates a missing folder on the share with -Force, and refuses it without' {
+            $null = Set-TestConfiguration
+            $before = Get-ConfigurationSnapshot
+            $nested = '{0}\new-{1}\nyc' -f $script:unc, [guid]::NewGuid().ToString('N')
+            $record = Get-TerminatingError -ScriptBlock { Set-AzsBackupConfiguration -Path $nested }
+            Assert-AzsBackupError -Record $record -ErrorId 'AzsBackup.SharePathFault' -Category 'ObjectNotFound'
+            Get-ConfigurationSnapshot | Should -Be $before
+            (Set-AzsBackupConfiguration -Path $nested -Force).Path | Should -Be $nested
+            $relative = ($nested.Substring($script:unc.Length + 1)).Replace('\', '/')
+            Test-Path -LiteralPath (Join-Path -Path $env:AZSB_TEST_SHARE_DIR -ChildPath "$relative/MASBackup") -PathType Container | Should -BeTrue
+        }
+
+        It 'Set-AzsBackupRole changes a role path; a bad one changes nothing' {
+            $null = Set-TestConfiguration
+            $oldData = New-RoleData -Name 'KeyVault'
+            $newData = New-RoleData -Name 'KeyVault'
+            $null = Add-AzsBackupRole -Name 'KeyVault' -Path $oldData
+            $missing = Join-Path -Path $TestDrive -ChildPath 'no-such-role-dir'
+            $record = Get-TerminatingError -ScriptBlock { Set-AzsBackupRole -Name 'KeyVault' -Path $missing }
+            Assert-AzsBackupError -Record $record -ErrorId 'AzsBackup.SourceRejected' -Category 'InvalidArgument'
+            (Get-AzsBackupRole -Name 'KeyVault').Path | Should -Be $oldData
+            $record = Get-TerminatingError -ScriptBlock { Set-AzsBackupRole -Name 'WAS' -Path $newData }
+            Assert-AzsBackupError -Record $record -ErrorId 'AzsBackup.RoleNotFound' -Category 'ObjectNotFound'
+
+            Set-AzsBackupRole -Name 'KeyVault' -Path $newData -WhatIf
+            (Get-AzsBackupRole -Name 'KeyVault').Path | Should -Be $oldData
+            $changed = Set-AzsBackupRole -Name 'KeyVault' -Path $newData
+            $changed.Path | Should -Be $newData
+            (Get-AzsBackupRole -Name 'KeyVault').Path | Should -Be $newData
+            $backup = Start-AzsBackup
+            $destination = Join-Path -Path $TestDrive -ChildPath ('restore-moved-{0}' -f [guid]::NewGuid().ToString('N'))
+            Restore-AzsBackup -Name $backup.Name -DecryptionCertPath $script:pfxPath -DecryptionCertPassword $script:pfxPassword -DestinationPath $destination -Force
+            Assert-RestoredCopy -Original $newData -Restored $destination
+        }
+    }
+
 }
 
 Describe 'every exported command and parameter set ran for real above' {

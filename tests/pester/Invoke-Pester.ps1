@@ -27,6 +27,11 @@
     Where to write the NUnit XML results. Defaults to $env:AZSB_PESTER_RESULT, else
     testResults.xml in the temporary folder.
 
+.PARAMETER FullNameFilter
+    Run only the tests whose full name (Describe, Context and It joined by dots) matches one of
+    these wildcard patterns; defaults to $env:AZSB_PESTER_FILTER, patterns separated by '|'. For working on a few tests:
+    the suite's last Describe fails on a filtered run, since most commands did not run.
+
 .PARAMETER Verbosity
     Pester output verbosity: None, Normal, Detailed or Diagnostic.
 
@@ -50,6 +55,10 @@ param(
     [Parameter()]
     [string]
     $TestResultPath = $env:AZSB_PESTER_RESULT,
+
+    [Parameter()]
+    [string[]]
+    $FullNameFilter = @([string]$env:AZSB_PESTER_FILTER -split '\|' | Where-Object -FilterScript { -not [string]::IsNullOrWhiteSpace($_) }),
 
     [Parameter()]
     [ValidateSet('None', 'Normal', 'Detailed', 'Diagnostic')]
@@ -131,6 +140,9 @@ $configuration.Run.Path = $Path
 $configuration.Run.Exit = $true
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = $Verbosity
+if ($FullNameFilter.Count -gt 0) {
+    $configuration.Filter.FullName = $FullNameFilter
+}
 $configuration.TestResult.Enabled = $true
 $configuration.TestResult.OutputFormat = 'NUnitXml'
 $configuration.TestResult.OutputPath = $TestResultPath

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeTestCertificate } from './certs.js';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { startSamba } from './samba.js';
 
 /**
@@ -11,7 +12,14 @@ import { startSamba } from './samba.js';
  * Pester. Prints Pester's output, whose last line is "PESTER: N passed, N failed".
  */
 const root = resolve(process.argv[2] ?? '.');
-const samba = await startSamba();
+// A second share whose disk Samba reports as nearly full (1 MiB free of 2 MiB), so the capacity
+// warning of Get-AzsBackupStatus can be seen against a real server. Samba only reports it; writes
+// still succeed, as they would on a share that is about to fill up.
+const dfree = join(mkdtempSync(join(tmpdir(), 'azsb-dfree-')), 'dfree');
+writeFileSync(dfree, '#!/bin/sh\necho 2048 1024\n');
+chmodSync(dfree, 0o755);
+chmodSync(join(dfree, '..'), 0o755);
+const samba = await startSamba({ extraShares: { tiny: { 'dfree command': dfree } } });
 let code = 1;
 try {
   const work = mkdtempSync(join(tmpdir(), 'azsb-pester-'));
@@ -21,6 +29,8 @@ try {
     ...process.env,
     ...samba.env,
     AZSB_TEST_UNC: samba.uncPath,
+    AZSB_TEST_SHARE_DIR: samba.shareDir,
+    AZSB_TEST_TINY_UNC: `\\\\${samba.host}\\tiny`,
     AZSB_TEST_USER: samba.userName,
     AZSB_TEST_PASSWORD: samba.password,
     AZSB_TEST_CERT_CER: cert.cerPath,
@@ -46,5 +56,6 @@ try {
   });
 } finally {
   await samba.destroy();
+  rmSync(join(dfree, '..'), { recursive: true, force: true });
 }
 process.exit(code);

@@ -29,6 +29,11 @@ export interface SambaOptions {
   user?: string;
   /** Its password; default a random one full of quoting hazards. */
   password?: string;
+  /**
+   * More shares on the same server, by name, each with its own folder under the base directory
+   * and extra share settings (e.g. a 'dfree command' that reports a nearly full disk).
+   */
+  extraShares?: Record<string, Record<string, string>>;
 }
 
 export interface SambaServer {
@@ -182,7 +187,13 @@ function renderConf(values: {
     `[${name}]\n${Object.entries(entries)
       .map(([k, v]) => `   ${k} = ${v}`)
       .join('\n')}\n`;
-  return `${section('global', global)}\n${section(shareName, share)}`;
+  const extra = Object.entries(options.extraShares ?? {}).map(([name, settings]) => `\n${section(name, { ...share, path: extraShareDir(base, name), ...settings })}`);
+  return `${section('global', global)}\n${section(shareName, share)}${extra.join('')}`;
+}
+
+/** The folder an extra share serves. */
+export function extraShareDir(base: string, name: string): string {
+  return path.join(base, `share-${name}`);
 }
 
 export async function startSamba(options: SambaOptions = {}): Promise<SambaServer> {
@@ -201,6 +212,10 @@ export async function startSamba(options: SambaOptions = {}): Promise<SambaServe
   const shareDir = path.join(base, 'share');
   await mkdir(shareDir, { mode: 0o755 });
   await chown(shareDir, ids.uid, ids.gid);
+  for (const name of Object.keys(options.extraShares ?? {})) {
+    await mkdir(extraShareDir(base, name), { mode: 0o755 });
+    await chown(extraShareDir(base, name), ids.uid, ids.gid);
+  }
 
   const shareName = options.shareName ?? 'backups';
   const port = options.port ?? (await freePort());

@@ -73,6 +73,11 @@ export function toAzureBackup(config: BackupConfiguration, record: BackupRecord)
     OemVersion: info?.oemVersion ?? null,
     IsCloudRecoveryReady: record.status === 'Succeeded',
     EncryptionCertThumbprint: info?.encryption.certificateThumbprints[0] ?? null,
+    // Extra to the provider's shape: what the backup occupies on the share (volumes and
+    // manifest) and the role data it holds; null until the backup has completed.
+    SizeInBytes: info ? info.storedBytes : null,
+    SourceSizeInBytes: info ? info.sourceBytes : null,
+    CompletedDateTime: info?.completedDateTime ?? null,
   };
 }
 

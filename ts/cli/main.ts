@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { ENGINE_VERSION } from '../version.js';
 import { getBackupLocation, setBackupLocation, setScheduler } from '../engine/configuration.js';
-import { addRole, listRoles, removeRole, toBackupRole } from '../engine/roles.js';
+import { addRole, listRoles, removeRole, setRole, toBackupRole } from '../engine/roles.js';
 import { getBackup, listBackups } from '../engine/backups.js';
 import { startBackup, startBackupDetached } from '../engine/start.js';
 import { restoreBackup } from '../engine/restore.js';
@@ -10,7 +10,7 @@ import { newLegacyKey } from '../crypto/index.js';
 import { backupStatus } from '../engine/status.js';
 import { pruneExternalStore } from '../engine/prune.js';
 import { runService } from '../engine/service.js';
-import { generateSystemdUnit } from '../schedule/systemd-unit.js';
+import { installService, showService, uninstallService, unitFor } from '../engine/service-install.js';
 import { runCommand } from './run.js';
 import { parseBoolean, parseInteger } from './parse.js';
 
@@ -41,6 +41,7 @@ export function buildProgram(): Command {
     .option('--encryption-cert <file>', 'public key certificate (.cer) to encrypt backups to')
     .option('--staging-path <dir>', 'local staging cache')
     .option('--volume-size-mib <n>', 'volume size in MiB')
+    .option('--create-path', 'create the backup folder (and missing parents) on the share')
     .option('--tag <name=value>', 'resource tag (repeatable); replaces the tags', (v: string, all: string[]) => [...all, v], [] as string[])
     .addOption(secretsOption())
     .action((o: Record<string, string | boolean | string[] | undefined>) =>
@@ -58,6 +59,7 @@ export function buildProgram(): Command {
           stagingPath: o.stagingPath as string | undefined,
           volumeSizeMiB: parseInteger('VolumeSizeMiB', o.volumeSizeMib as string | undefined),
           tags: o.tag as unknown as string[],
+          createPath: Boolean(o.createPath),
         }),
       ),
     );
@@ -72,6 +74,11 @@ export function buildProgram(): Command {
     .requiredOption('--name <name>', 'role name, e.g. KeyVault')
     .requiredOption('--path <dir>', 'local directory holding the role data')
     .action((o: { name: string; path: string }) => runCommand(opts(), async (ctx) => toBackupRole(await addRole(ctx, o.name, o.path))));
+  role
+    .command('set')
+    .requiredOption('--name <name>', 'role name')
+    .requiredOption('--path <dir>', 'the new local directory holding the role data')
+    .action((o: { name: string; path: string }) => runCommand(opts(), async (ctx) => toBackupRole(await setRole(ctx, o.name, o.path))));
   role.command('list').action(() => runCommand(opts(), async (ctx) => (await listRoles(ctx)).map(toBackupRole)));
   role
     .command('remove')
@@ -163,8 +170,25 @@ export function buildProgram(): Command {
     .description('print a systemd unit for the service')
     .option('--binary <path>', 'path of the installed binary', process.execPath)
     .action((o: { binary: string }) =>
-      runCommand(opts(), async (ctx) => generateSystemdUnit({ binaryPath: o.binary, stateDir: ctx.home })),
+      runCommand(opts(), async (ctx) => unitFor(ctx, o.binary)),
     );
+  const rootOption = () => new Option('--root <dir>', 'file system root to install under (a folder for tests and images)').default('/');
+  service
+    .command('install')
+    .description('write the systemd unit, enable it and (under /) start it')
+    .option('--binary <path>', 'path of the installed binary', process.execPath)
+    .addOption(rootOption())
+    .action((o: { binary: string; root: string }) => runCommand(opts(), (ctx) => installService(ctx, { root: o.root, binaryPath: o.binary })));
+  service
+    .command('show')
+    .description('whether the unit is installed, enabled and running')
+    .addOption(rootOption())
+    .action((o: { root: string }) => runCommand(opts(), (ctx) => showService(ctx, o.root)));
+  service
+    .command('uninstall')
+    .description('stop, disable and remove the unit')
+    .addOption(rootOption())
+    .action((o: { root: string }) => runCommand(opts(), (ctx) => uninstallService(ctx, o.root)));
 
   program
     .command('key')

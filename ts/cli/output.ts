@@ -1,8 +1,19 @@
 import { type AzsError, toAzsError } from '../errors.js';
 
 /** Where long-running work reports to; the library never writes to stdout itself. */
+/** Byte counts of a long copy, so a caller can show size, rate and time left. */
+export interface ProgressDetail {
+  bytesDone: number;
+  bytesTotal: number;
+  bytesPerSecond: number | null;
+  secondsRemaining: number | null;
+  role?: string;
+  roleBytesDone?: number;
+  roleBytesTotal?: number;
+}
+
 export interface Reporter {
-  progress(activity: string, status: string, percent?: number): void;
+  progress(activity: string, status: string, percent?: number, detail?: ProgressDetail): void;
   warning(message: string): void;
 }
 
@@ -18,12 +29,12 @@ export class CliOutput implements Reporter {
     private readonly write: (line: string) => void = (line) => process.stdout.write(line),
   ) {}
 
-  progress(activity: string, status: string, percent?: number): void {
+  progress(activity: string, status: string, percent?: number, detail?: ProgressDetail): void {
     if (this.text) {
       process.stderr.write(`${activity}: ${status}${percent === undefined ? '' : ` (${percent}%)`}\n`);
       return;
     }
-    this.line({ type: 'progress', activity, status, percent: percent ?? null });
+    this.line({ type: 'progress', activity, status, percent: percent ?? null, ...(detail ?? {}) });
   }
 
   warning(message: string): void {

@@ -23,6 +23,7 @@ import { Uploader } from './uploader.js';
 import { VolumeWriter } from './volume-writer.js';
 import { ManifestWriter } from './manifest-writer.js';
 import { publishCertificateCopy } from './certificate-copies.js';
+import { ProgressMeter } from './progress-meter.js';
 
 export interface BackupRequest {
   automatic: boolean;
@@ -82,6 +83,7 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
   let staging: string | null = null;
   let manifestLines: ManifestWriter | null = null;
   let certificateCopy: Promise<void> | null = null;
+  let meter: ProgressMeter | null = null;
   try {
     const checked = await checkSources(config.roles);
     const dataBytes = checked.reduce((sum, c) => sum + c.bytes, 0);
@@ -93,9 +95,10 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
     certificateCopy = publishCertificateCopy(target, config, plan);
     certificateCopy.catch(() => undefined);
 
-    let doneBytes = 0;
-    const report = (status: string) =>
-      ctx.reporter.progress('Backup', status, dataBytes > 0 ? Math.min(99, Math.floor((doneBytes / dataBytes) * 100)) : undefined);
+    const progress = new ProgressMeter(ctx.reporter, 'Backup', dataBytes);
+    meter = progress;
+    progress.start();
+    const report = (status: string) => progress.report(status);
     const uploader = new Uploader(target, folder, (file) => report(`Uploaded ${file}`));
 
     manifestLines = new ManifestWriter(`${staging}/manifest-lines.jsonl`);
@@ -106,7 +109,7 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
         outcomes.push({ status: { roleName: role.name, status: 'Failed', message: rejected.message }, volumes: [], summary: null, path: role.path });
         continue;
       }
-      report(`Backing up role ${role.name}`);
+      progress.beginRole(role.name, checked.find((c) => c.role === role)?.bytes ?? 0);
       outcomes.push(
         await backupRole(role, {
           backupId,
@@ -115,10 +118,11 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
           uploader,
           manifest: manifestLines,
           volumeSize: config.volumeSizeBytes,
-          onBytes: (n) => (doneBytes += n),
+          onBytes: (n) => progress.add(n),
           signal: ctx.signal,
         }),
       );
+      progress.endRole();
       for (const w of roleWarnings(outcomes[outcomes.length - 1]!)) ctx.reporter.warning(w);
     }
     await uploader.drain();
@@ -134,7 +138,8 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
     // Last step, and the only one that makes the backup visible as a backup.
     await target.writeFile(backupFile(backupId, INFO_FILE), Buffer.from(`${JSON.stringify(info, null, 2)}\n`));
     await writeLocalRecord(paths.catalog, { ...record, status: info.status, completedDateTime: info.completedDateTime });
-    ctx.reporter.progress('Backup', `Backup ${backupId} ${info.status}`, 100);
+    progress.stop();
+    ctx.reporter.progress('Backup', `Backup ${backupId} ${info.status}`, 100, progress.detail());
     return { info, config };
   } catch (err) {
     manifestLines?.discard();
@@ -152,6 +157,7 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
     await target.removeDirectory(backupFolder(backupId)).catch(() => {});
     throw e;
   } finally {
+    meter?.stop();
     await certificateCopy?.catch(() => undefined);
     if (staging) await removeStaging(staging);
     await target.close();

@@ -34,6 +34,8 @@ export interface ConfigurationUpdate {
   volumeSizeMiB?: number | undefined;
   /** NAME=VALUE pairs; replaces the tags, as -Tag does. */
   tags?: string[] | undefined;
+  /** Create the location folder and its missing parents (-Force) instead of failing on them. */
+  createPath?: boolean | undefined;
 }
 
 /** Capacity of the share for AvailableCapacity; an unreachable share shows as unknown, not an error. */
@@ -89,6 +91,7 @@ export async function setBackupLocation(ctx: EngineContext, update: Configuratio
   const next: BackupConfiguration = structuredClone(before);
   const machineKey = await loadMachineKey(statePaths(ctx.home).machineKey);
   const now = ctx.now();
+  const certificateWarnings: string[] = [];
 
   if (update.location !== undefined) next.location = validateLocationName(update.location);
   if (update.path !== undefined) {
@@ -124,7 +127,10 @@ export async function setBackupLocation(ctx: EngineContext, update: Configuratio
   }
   if (update.encryptionCertPath !== undefined) {
     const cert = await readCertificate(update.encryptionCertPath, now);
-    for (const w of cert.warnings) ctx.reporter.warning(`Encryption certificate ${cert.thumbprint}: ${w}`);
+    // Said once: when this certificate becomes the current one, and only after the change is saved.
+    if (before.encryption.certificates[0]?.thumbprint !== cert.thumbprint || before.encryption.mode !== 'certificate') {
+      for (const w of cert.warnings) certificateWarnings.push(`Encryption certificate ${cert.thumbprint}: ${w}`);
+    }
     const stored: StoredCertificate = {
       thumbprint: cert.thumbprint,
       subject: cert.subject,
@@ -161,9 +167,10 @@ export async function setBackupLocation(ctx: EngineContext, update: Configuratio
   else if (firstConfiguration) next.isBackupSchedulerEnabled = true;
 
   const locationChanged = next.path !== before.path || next.userName !== before.userName || update.password !== undefined;
-  if (locationChanged && next.path) await probeLocation(ctx, next);
+  if ((locationChanged || update.createPath) && next.path) await probeLocation(ctx, next, Boolean(update.createPath));
 
   await saveConfiguration(ctx.home, next);
+  for (const w of certificateWarnings) ctx.reporter.warning(w);
   await updateSchedule(ctx, before, next, now);
   // A shorter retention deletes what is now too old at once, as the portal warns it will.
   if (next.path && next.backupRetentionPeriodInDays < before.backupRetentionPeriodInDays) {
@@ -178,9 +185,10 @@ export async function setBackupLocation(ctx: EngineContext, update: Configuratio
 }
 
 /** Proves the share is reachable and writable with these credentials before they are saved. */
-async function probeLocation(ctx: EngineContext, config: BackupConfiguration): Promise<void> {
+async function probeLocation(ctx: EngineContext, config: BackupConfiguration, createPath: boolean): Promise<void> {
   const target = await openConfiguredTarget(ctx.home, config);
   try {
+    if (createPath) await target.createLocation?.();
     await target.ensureDirectory(ROOT);
     await target.capacity();
   } finally {

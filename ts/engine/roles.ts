@@ -45,3 +45,21 @@ export async function removeRole(ctx: EngineContext, name: string): Promise<Role
   await saveConfiguration(ctx.home, config);
   return removed;
 }
+
+/** Points a registered role at another directory; refused, changing nothing, if that one could not be backed up. */
+export async function setRole(ctx: EngineContext, name: string, path: string): Promise<RoleSource> {
+  if (!isAbsolute(path)) throw invalidParameter('Path', path, 'an absolute path of a local directory');
+  const config = await loadConfiguration(ctx.home);
+  const existing = config.roles.find((r) => r.name.toLowerCase() === name.toLowerCase());
+  if (!existing) {
+    throw new AzsError('RoleNotFound', `No role named '${name}' is registered.`, {
+      target: name,
+      remediation: 'List the registered roles with Get-AzsBackupRole, or register it with Add-AzsBackupRole.',
+    });
+  }
+  const changed = { name: existing.name, path: resolve(path) };
+  await checkRoleSource(changed);
+  existing.path = changed.path;
+  await saveConfiguration(ctx.home, config);
+  return changed;
+}

@@ -1,6 +1,7 @@
 import { loadConfiguration } from '../config/store.js';
 import { readScheduleState } from '../schedule/schedule-state.js';
 import { formatCapacity } from '../catalog/azure-shape.js';
+import { capacityOutlook } from '../catalog/capacity.js';
 import type { EngineContext } from './context.js';
 import { collectBackups } from './backups.js';
 import { openConfiguredTarget } from './share.js';
@@ -20,13 +21,16 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
 
   let capacity: number | null = null;
   let last: Awaited<ReturnType<typeof collectBackups>>[number] | undefined;
+  const sizes: number[] = [];
   if (!config.path) warnings.push('No backup location is configured: no backups are being made.');
   else {
     try {
       const target = await openConfiguredTarget(ctx.home, config);
       try {
         capacity = (await target.capacity()).freeBytes;
-        last = (await collectBackups(ctx, config, target)).find((b) => b.status !== 'Running');
+        const backups = await collectBackups(ctx, config, target);
+        last = backups.find((b) => b.status !== 'Running');
+        for (const b of backups) if (b.info) sizes.push(b.info.storedBytes);
       } finally {
         await target.close();
       }
@@ -34,6 +38,8 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
       warnings.push(`The backup share is unreachable: ${(err as Error).message}`);
     }
   }
+  const outlook = capacityOutlook(sizes, config.backupRetentionPeriodInDays, config.backupFrequencyInHours, capacity);
+  if (outlook.warning) warnings.push(outlook.warning);
   if (config.encryption.mode === 'none') warnings.push('No encryption certificate is configured: backups are refused until one is.');
   if (config.encryption.mode === 'key') warnings.push('Backups use a deprecated encryption key: configure a certificate with -EncryptionCertPath.');
   if (cert) {
@@ -60,6 +66,12 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
     EncryptionCertThumbprint: cert?.thumbprint ?? null,
     EncryptionCertExpiry: cert?.notAfter ?? null,
     Roles: config.roles.map((r) => r.name),
+    AvailableCapacityInBytes: capacity,
+    BackupCount: sizes.length,
+    UsedSpaceInBytes: outlook.usedBytes,
+    AverageBackupSizeInBytes: outlook.averageBytes,
+    BackupsInRetentionWindow: outlook.backupsInWindow,
+    ProjectedSpaceNeededInBytes: outlook.projectedBytes,
     Warnings: warnings,
   };
 }

@@ -25,33 +25,74 @@ export async function verifyBackup(ctx: EngineContext, name: string, keys: KeyMa
     if (!info) {
       throw new AzsError('BackupNotFound', `Backup ${record.backupId} is ${record.status}: it never completed, so there is nothing to verify.`, { target: name });
     }
-    let bytes = 0;
+    const backupId = info.backupId;
+    const roles: Array<Record<string, unknown>> = [];
+    const roleNames = info.roleStatus.map((r) => r.roleName);
+    for (const v of info.volumes) if (!roleNames.includes(v.role)) roleNames.push(v.role);
     if (!keys.withKey) {
-      const all = [...info.volumes, { file: info.manifest.file, role: '', index: 0, size: info.manifest.size, sha256: info.manifest.sha256 }];
-      for (const [i, volume] of all.entries()) {
-        ctx.reporter.progress('Verify', `Checking ${volume.file}`, Math.floor((i / all.length) * 100));
-        await pipeline(await openVolume(target, info.backupId, volume, null), new Writable({ write: (c: Buffer, _e, cb) => ((bytes += c.length), cb()) }));
+      // The manifest is checked first: without it nothing is restorable, whatever the volumes say.
+      await drain(await openVolume(target, backupId, { file: info.manifest.file, role: '', index: 0, size: info.manifest.size, sha256: info.manifest.sha256 }, null));
+      for (const roleName of roleNames) {
+        const volumes = info.volumes.filter((v) => v.role === roleName);
+        let bytes = 0;
+        for (const volume of volumes) {
+          ctx.reporter.progress('Verify', `Checking ${volume.file}`);
+          bytes += await drain(await openVolume(target, backupId, volume, null), roleName);
+        }
+        roles.push(roleResult(backupId, roleName, 'Checksums', volumes.length, bytes, null));
       }
-      return { BackupId: info.backupId, Level: 'Checksums', Volumes: info.volumes.length, Bytes: bytes, Files: null, Verified: true };
+      return { BackupId: backupId, Level: 'Checksums', Volumes: info.volumes.length, Bytes: sum(roles), Files: null, Verified: true, Roles: roles };
     }
     const identities = await identitiesFor(ctx.home, config, info, keys);
     const manifest = await readManifest(target, info, identities);
     let files = 0;
-    for (const role of manifest.header.roles.filter((r) => r.volumes.length > 0)) {
+    for (const role of manifest.header.roles) {
+      if (role.volumes.length === 0) {
+        roles.push(roleResult(backupId, role.name, 'Full', 0, 0, 0));
+        continue;
+      }
       ctx.reporter.progress('Verify', `Authenticating role ${role.name}`);
       const expected = manifest.files.get(role.name) ?? new Map();
-      const listed = await pipeline(readRoleArchive(target, info.backupId, role.volumes, identities), createDecompressStream(), async (source) =>
+      const listed = await pipeline(readRoleArchive(target, backupId, role.volumes, identities), createDecompressStream(), async (source) =>
         listTar(Readable.from(source, { objectMode: false }), { collect: false, onFile: (f) => markFile(expected, f.path, f.size, f.sha256) }),
-      );
+      ).catch((err: unknown) => {
+        throw inRole(err, role.name);
+      });
       const problems = unmatched(expected);
       if (problems.length > 0) {
         throw new AzsError('IntegrityFailed', `Role ${role.name} does not match its manifest: ${problems.slice(0, 5).join('; ')}.`, { target: role.name });
       }
       files += role.fileCount;
-      bytes += listed.bytes;
+      roles.push(roleResult(backupId, role.name, 'Full', role.volumes.length, listed.bytes, role.fileCount));
     }
-    return { BackupId: info.backupId, Level: 'Full', Volumes: info.volumes.length, Bytes: bytes, Files: files, Verified: true };
+    return { BackupId: backupId, Level: 'Full', Volumes: info.volumes.length, Bytes: sum(roles), Files: files, Verified: true, Roles: roles };
   } finally {
     await target.close();
   }
+}
+
+function roleResult(backupId: string, roleName: string, level: string, volumes: number, bytes: number, files: number | null): Record<string, unknown> {
+  return { BackupId: backupId, RoleName: roleName, Level: level, Volumes: volumes, Bytes: bytes, Files: files, Verified: true };
+}
+
+function sum(roles: Array<Record<string, unknown>>): number {
+  return roles.reduce((total, r) => total + (r.Bytes as number), 0);
+}
+
+async function drain(stream: Readable, roleName?: string): Promise<number> {
+  let bytes = 0;
+  try {
+    await pipeline(stream, new Writable({ write: (c: Buffer, _e, cb) => ((bytes += c.length), cb()) }));
+  } catch (err) {
+    throw roleName === undefined ? err : inRole(err, roleName);
+  }
+  return bytes;
+}
+
+/** Names the role in an integrity failure, so the operator knows what a restore would lose. */
+function inRole(err: unknown, roleName: string): unknown {
+  if (err instanceof AzsError && err.code === 'IntegrityFailed' && !err.message.startsWith('Role ')) {
+    return new AzsError('IntegrityFailed', `Role ${roleName} is damaged: ${err.message}`, { target: err.target ?? roleName, cause: err, ...(err.remediation === undefined ? {} : { remediation: err.remediation }) });
+  }
+  return err;
 }

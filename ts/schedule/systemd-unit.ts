@@ -19,6 +19,11 @@ export interface SystemdUnitOptions {
    * backup location that is a local or mounted folder rather than a UNC path.
    */
   extraWritablePaths?: string[];
+  /**
+   * Directories the service only reads (the role data). They are never made writable; they only
+   * decide whether a private /tmp would hide something the service needs.
+   */
+  readPaths?: string[];
   /** Run as this account instead of root; it is then given CAP_DAC_READ_SEARCH to read role data. */
   user?: string;
   group?: string;
@@ -53,6 +58,12 @@ export function generateSystemdUnit(options: SystemdUnitOptions): string {
       throw invalidParameter(name, value, 'a POSIX account name');
     }
   }
+  // A private /tmp replaces the host's /tmp and /var/tmp inside the service, so a role, staging
+  // folder, state directory or backup folder there would silently vanish from the service's view.
+  const temporaryRoots = ['/tmp', '/var/tmp'];
+  const underTmp = [...writable, ...(options.readPaths ?? [])].filter((p) =>
+    temporaryRoots.some((root) => p === root || p.startsWith(`${root}/`)),
+  );
   const description = (options.description ?? 'AzsBackup infrastructure backup scheduler').replace(/[\r\n]/g, ' ');
 
   const lines = [
@@ -86,7 +97,9 @@ export function generateSystemdUnit(options: SystemdUnitOptions): string {
     'NoNewPrivileges=yes',
     // Reads any role directory; may override permissions on its own staging and state files.
     'CapabilityBoundingSet=CAP_DAC_READ_SEARCH CAP_DAC_OVERRIDE',
-    'PrivateTmp=yes',
+    ...(underTmp.length === 0
+      ? ['PrivateTmp=yes']
+      : [`# No PrivateTmp: it would hide ${underTmp.join(', ').replace(/[\r\n]/g, ' ').replace(/%/g, '%%')} from the service.`]),
     'PrivateDevices=yes',
     'ProtectSystem=full',
     // Role data can live under /home: readable, never writable.

@@ -79,6 +79,14 @@ export class LocalTarget implements StorageTarget {
     });
   }
 
+  async createLocation(): Promise<void> {
+    try {
+      await fs.mkdir(this.#root, { recursive: true });
+    } catch (err) {
+      await this.#fail(err, 'creating the backup folder');
+    }
+  }
+
   async ensureDirectory(relPath: string): Promise<void> {
     const full = this.#resolve(relPath);
     const op = `creating folder '${relPath}'`;

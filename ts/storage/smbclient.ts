@@ -408,6 +408,19 @@ export class SmbClientTarget implements StorageTarget {
 
   // ---- StorageTarget -------------------------------------------------------------------------
 
+  async createLocation(): Promise<void> {
+    const op = 'creating the backup folder';
+    if (this.#baseNames.length === 0) {
+      this.#check(await this.#run([]), op);
+      return;
+    }
+    const commands: string[] = [];
+    for (let depth = 1; depth <= this.#baseNames.length; depth++) {
+      commands.push(`mkdir ${quote(`\\${this.#baseNames.slice(0, depth).join('\\')}`)}`);
+    }
+    this.#check(await this.#run(commands), op, ['NT_STATUS_OBJECT_NAME_COLLISION']);
+  }
+
   async ensureDirectory(relPath: string): Promise<void> {
     const names = splitRelativePath(relPath);
     const op = `creating folder '${relPath}'`;

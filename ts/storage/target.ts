@@ -55,6 +55,11 @@ export interface StorageTarget {
    */
   listTree?(relPath: string): Promise<RemoteTree>;
   readFiles?(relPaths: readonly string[]): Promise<Map<string, Buffer | null | AzsError>>;
+  /**
+   * Creates the configured location folder itself, with its missing parents. Only on request
+   * (-Force): ensureDirectory never does, so a mistyped path fails instead of growing a tree.
+   */
+  createLocation?(): Promise<void>;
   /** Releases connections or temporary credentials. */
   close(): Promise<void>;
 }

@@ -93,7 +93,27 @@ describe('generateSystemdUnit', () => {
     expect(() => generateSystemdUnit({ binaryPath: '/bin/x', stateDir: '/s', user: 'root\nUser=x' })).toThrow(AzsError);
   });
 
-  it.skipIf(!hasSystemdAnalyze())('passes systemd-analyze verify without warnings', async () => {
+  it('keeps a private /tmp only when no configured path lies under /tmp or /var/tmp', () => {
+    const outside = generateSystemdUnit({ binaryPath: '/bin/x', stateDir: '/var/lib/azsbackup', extraWritablePaths: ['/srv/backups'], readPaths: ['/srv/keyvault'] });
+    expect(parseUnit(outside).get('Service')?.get('PrivateTmp')).toEqual(['yes']);
+    for (const placed of [
+      { stateDir: '/tmp/azsbackup-home' },
+      { extraWritablePaths: ['/var/tmp/staging'] },
+      { readPaths: ['/tmp/roles/KeyVault'] },
+    ]) {
+      const text = generateSystemdUnit({ binaryPath: '/bin/x', stateDir: '/var/lib/azsbackup', ...placed });
+      const service = parseUnit(text).get('Service') as Map<string, string[]>;
+      expect(service.has('PrivateTmp'), JSON.stringify(placed)).toBe(false);
+      expect(text).toMatch(/^# No PrivateTmp: it would hide \/(var\/)?tmp\//m);
+    }
+    // Role folders are only read: they never become writable.
+    const withRole = parseUnit(generateSystemdUnit({ binaryPath: '/bin/x', stateDir: '/var/lib/azsbackup', readPaths: ['/tmp/roles/KeyVault'] }));
+    expect(withRole.get('Service')?.get('ReadWritePaths')).toEqual(['/var/lib/azsbackup']);
+  });
+
+  // scripts/setup installs systemd-analyze (Debian package systemd), so this never skips there.
+  it('passes systemd-analyze verify without warnings', async () => {
+    expect(hasSystemdAnalyze()).toBe(true);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'azs-unit-'));
     try {
       const file = path.join(dir, 'azsbackup.service');
