@@ -130,12 +130,12 @@ describe('SmbClientTarget against a real smbd', () => {
   });
 
   it('lists a folder tree in one session, and reads several files in one, telling missing files apart', async () => {
-    await target.ensureDirectory('tree/a;1/deep');
-    await target.ensureDirectory('tree/b 2');
-    await target.ensureDirectory('tree/empty');
-    await target.writeFile('tree/a;1/info.json', Buffer.from('{"a":1}'));
-    await target.writeFile('tree/a;1/deep/v.bin', Buffer.alloc(3000, 1));
-    await target.writeFile('tree/b 2/info.json', Buffer.from('{"b":22}'));
+    await target.ensureDirectory('batch/a;1/deep');
+    await target.ensureDirectory('batch/b 2');
+    await target.ensureDirectory('batch/empty');
+    await target.writeFile('batch/a;1/info.json', Buffer.from('{"a":1}'));
+    await target.writeFile('batch/a;1/deep/v.bin', Buffer.alloc(3000, 1));
+    await target.writeFile('batch/b 2/info.json', Buffer.from('{"b":22}'));
     const sessions: string[] = [];
     const counting = smbTarget(server, LOCATION_DIR, {
       spawn: (request) => {
@@ -144,7 +144,7 @@ describe('SmbClientTarget against a real smbd', () => {
       },
     });
 
-    const tree = await listTree(counting, 'tree');
+    const tree = await listTree(counting, 'batch');
     expect(sessions).toHaveLength(1);
     const names = (rel: string) => (tree.get(rel) ?? []).map((e) => `${e.name}${e.isDirectory ? '/' : `:${e.size}`}`).sort();
     expect([...tree.keys()].sort()).toEqual(['', 'a;1', 'a;1/deep', 'b 2', 'empty']);
@@ -154,29 +154,29 @@ describe('SmbClientTarget against a real smbd', () => {
     expect(names('empty')).toEqual([]);
     // The local target gives the same tree through the generic walk.
     const local = new LocalTarget(path.join(server.shareDir, LOCATION_DIR));
-    const localTree = await listTree(local, 'tree');
+    const localTree = await listTree(local, 'batch');
     expect([...localTree.keys()].sort()).toEqual([...tree.keys()].sort());
     expect(await listTree(counting, 'no such folder')).toEqual(new Map());
 
     sessions.length = 0;
-    const files = await readFiles(counting, ['tree/a;1/info.json', 'tree/missing/info.json', 'tree/b 2/info.json', 'tree/a;1/deep/v.bin']);
+    const files = await readFiles(counting, ['batch/a;1/info.json', 'batch/missing/info.json', 'batch/b 2/info.json', 'batch/a;1/deep/v.bin']);
     expect(sessions).toHaveLength(1);
-    expect(files.get('tree/a;1/info.json')?.toString()).toBe('{"a":1}');
-    expect(files.get('tree/b 2/info.json')?.toString()).toBe('{"b":22}');
-    expect(files.get('tree/a;1/deep/v.bin')).toEqual(Buffer.alloc(3000, 1));
-    expect(files.get('tree/missing/info.json')).toBeNull();
+    expect(files.get('batch/a;1/info.json')?.toString()).toBe('{"a":1}');
+    expect(files.get('batch/b 2/info.json')?.toString()).toBe('{"b":22}');
+    expect(files.get('batch/a;1/deep/v.bin')).toEqual(Buffer.alloc(3000, 1));
+    expect(files.get('batch/missing/info.json')).toBeNull();
 
     // A failure that is not "not found" is an error, never a null: a file the account may not
     // read is that file's error; the share stopping rejects the whole read.
-    await target.writeFile('tree/b 2/locked.json', Buffer.from('{}'));
-    await chmod(path.join(server.shareDir, LOCATION_DIR, 'tree', 'b 2', 'locked.json'), 0o000);
-    const mixed = await readFiles(counting, ['tree/b 2/locked.json', 'tree/b 2/info.json']);
-    expect(mixed.get('tree/b 2/locked.json')).toBeInstanceOf(AzsError);
-    expect((mixed.get('tree/b 2/locked.json') as AzsError).code).toBe('ShareAuthentication');
-    expect(mixed.get('tree/b 2/info.json')?.toString()).toBe('{"b":22}');
+    await target.writeFile('batch/b 2/locked.json', Buffer.from('{}'));
+    await chmod(path.join(server.shareDir, LOCATION_DIR, 'batch', 'b 2', 'locked.json'), 0o000);
+    const mixed = await readFiles(counting, ['batch/b 2/locked.json', 'batch/b 2/info.json']);
+    expect(mixed.get('batch/b 2/locked.json')).toBeInstanceOf(AzsError);
+    expect((mixed.get('batch/b 2/locked.json') as AzsError).code).toBe('ShareAuthentication');
+    expect(mixed.get('batch/b 2/info.json')?.toString()).toBe('{"b":22}');
     await server.stop();
     try {
-      await expectAzsError(readFiles(counting, ['tree/a;1/info.json']), 'ShareConnectivity');
+      await expectAzsError(readFiles(counting, ['batch/a;1/info.json']), 'ShareConnectivity');
     } finally {
       await server.restart();
     }

@@ -1,23 +1,7 @@
 import { type AzsError, toAzsError } from '../errors.js';
+import type { ProgressDetail, Reporter } from '../engine/reporter.js';
 
-/** Where long-running work reports to; the library never writes to stdout itself. */
-/** Byte counts of a long copy, so a caller can show size, rate and time left. */
-export interface ProgressDetail {
-  bytesDone: number;
-  bytesTotal: number;
-  bytesPerSecond: number | null;
-  secondsRemaining: number | null;
-  role?: string;
-  roleBytesDone?: number;
-  roleBytesTotal?: number;
-}
-
-export interface Reporter {
-  progress(activity: string, status: string, percent?: number, detail?: ProgressDetail): void;
-  warning(message: string): void;
-}
-
-export const silentReporter: Reporter = { progress: () => {}, warning: () => {} };
+export { type ProgressDetail, type Reporter, silentReporter } from '../engine/reporter.js';
 
 /**
  * The wire protocol to the PowerShell module: JSON Lines on stdout, progress and warnings as

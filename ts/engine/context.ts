@@ -1,5 +1,4 @@
-import type { Reporter } from '../cli/output.js';
-import { silentReporter } from '../cli/output.js';
+import { type Reporter, silentReporter } from './reporter.js';
 import { stateDirectory } from '../util/state-dir.js';
 
 /** What every library call needs: where state lives, where to report, and the clock. */

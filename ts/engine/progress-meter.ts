@@ -1,4 +1,4 @@
-import type { ProgressDetail, Reporter } from '../cli/output.js';
+import type { ProgressDetail, Reporter } from './reporter.js';
 
 /** How often byte progress is reported while data flows: under the once-a-second promise. */
 export const PROGRESS_INTERVAL_MS = 500;

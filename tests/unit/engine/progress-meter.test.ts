@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ProgressDetail, Reporter } from '../../../ts/cli/output.js';
+import type { ProgressDetail, Reporter } from '../../../ts/engine/reporter.js';
 import { PROGRESS_INTERVAL_MS, ProgressMeter } from '../../../ts/engine/progress-meter.js';
 
 interface Line {
