@@ -50,6 +50,8 @@ export interface BackupRecord {
   status: OperationStatus;
   info: BackupInfo | null;
   createdDateTime: string;
+  /** Set when the backup's metadata is present but unusable: the warning to show with it. */
+  problem?: string;
 }
 
 export function toAzureBackup(config: BackupConfiguration, record: BackupRecord): Record<string, unknown> {

