@@ -117,3 +117,52 @@ describe('finding 1: a backup whose BackupInfo.json cannot be read is never dele
     expect(ids).toEqual(expect.arrayContaining([damagedId, goodId]));
   });
 });
+
+describe('finding 2: --backup-id is a new GUID or an InvalidParameter error, and nothing else is deleted', () => {
+  let stamp: Stamp;
+  let existing: string;
+
+  beforeAll(async () => {
+    stamp = await certified('backupid');
+    existing = await backup(stamp);
+  });
+
+  async function snapshot(): Promise<string[]> {
+    const state = (await readdir(stamp.home, { recursive: true })).map((p) => `state/${p}`);
+    const share = (await readdir(join(samba.shareDir, stamp.folder), { recursive: true })).map((p) => `share/${p}`);
+    return [...state, ...share].filter((p) => !p.startsWith('state/logs')).sort();
+  }
+
+  it.each([['..'], [''], ['.'], ['../../etc'], ['MASBackup'], ['not-a-guid'], ['{3f2504e0-4f89-41d3-9a0c-0305e82c3301}']])(
+    'refuses %j and changes nothing',
+    async (id) => {
+      const before = await snapshot();
+      const run = await stamp.run(['backup', 'start', '--backup-id', id]);
+      expect(run.exitCode).toBe(2);
+      expect(run.error).toMatchObject({ code: 'InvalidParameter', target: 'BackupId' });
+      expect(run.error?.message).toMatch(/GUID/);
+      expect(await snapshot()).toEqual(before);
+      expect(existsSync(join(stamp.home, 'config.json'))).toBe(true);
+    },
+  );
+
+  it('refuses the id of a backup already on the share, which stays whole', async () => {
+    const before = await snapshot();
+    const run = await stamp.run(['backup', 'start', '--backup-id', existing.toUpperCase()]);
+    expect(run.exitCode).toBe(2);
+    expect(run.error?.code).toBe('InvalidParameter');
+    expect(run.error?.message).toContain(existing);
+    expect(run.error?.message).toMatch(/no backup uses yet/);
+    expect(await snapshot()).toEqual(before);
+    const verify = await stamp.run(['backup', 'verify', existing, '--pfx', stamp.cert.pfxPath], { pfxPassword: stamp.cert.pfxPassword });
+    expect(verify.data).toMatchObject({ Verified: true });
+  });
+
+  it('a fresh GUID is accepted and names the backup', async () => {
+    const id = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+    const run = await stamp.run(['backup', 'start', '--backup-id', id]);
+    expect(run.error).toBeNull();
+    expect((run.data as Obj).BackupId).toBe(id);
+    expect(existsSync(join(masBackup(stamp), id, 'BackupInfo.json'))).toBe(true);
+  });
+});
