@@ -3,9 +3,10 @@
  * bad ids, clock jumps and a hostile manifest never cost a good backup.
  */
 import { chmod, cp, mkdir, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEngine } from '../support/engine.js';
 import { startSamba, type SambaServer } from '../support/samba.js';
 import { configureStamp, newStamp, type Stamp } from '../support/stamp.js';
 
@@ -164,5 +165,62 @@ describe('finding 2: --backup-id is a new GUID or an InvalidParameter error, and
     expect(run.error).toBeNull();
     expect((run.data as Obj).BackupId).toBe(id);
     expect(existsSync(join(masBackup(stamp), id, 'BackupInfo.json'))).toBe(true);
+  });
+});
+
+describe('finding 3: restore writes only to registered role paths or under -DestinationPath', () => {
+  let stamp: Stamp;
+  let forged: string;
+  let victim: string;
+  const restoreArgs = (id: string, extra: string[] = []) => ['restore', id, '--pfx', stamp.cert.pfxPath, ...extra];
+
+  beforeAll(async () => {
+    stamp = await certified('forged');
+    await backup(stamp);
+    // Someone with only the public .cer (the share publishes it) writes a valid backup to the same
+    // folder from another machine: a role 'Precious' whose source path is a directory of ours.
+    victim = join(stamp.work, 'precious');
+    await mkdir(victim);
+    await writeFile(join(victim, 'data.txt'), 'forged content');
+    const forger = join(stamp.work, 'forger-state');
+    const run = (args: string[], secrets?: Record<string, string>) => runEngine(args, { home: forger, env: samba.env, ...(secrets ? { secrets } : {}) });
+    const set = await run(['config', 'set', '--path', `${samba.uncPath}\\${stamp.folder}`, '--user-name', samba.userName, '--encryption-cert', stamp.cert.cerPath], { password: samba.password });
+    expect(set.error).toBeNull();
+    expect((await run(['role', 'add', '--name', 'Precious', '--path', victim])).error).toBeNull();
+    expect((await run(['role', 'add', '--name', 'KeyVault', '--path', victim])).error).toBeNull();
+    const made = await run(['backup', 'start']);
+    expect(made.error).toBeNull();
+    forged = String((made.data as Obj).BackupId);
+    // Back on our machine, the directory holds what we care about.
+    await writeFile(join(victim, 'data.txt'), 'precious');
+  });
+
+  it('a role not registered here is refused without -DestinationPath, and nothing changes', async () => {
+    const run = await stamp.run(restoreArgs(forged, ['--role', 'Precious']), { pfxPassword: stamp.cert.pfxPassword });
+    expect(run.error?.code).toBe('RoleNotFound');
+    expect(run.error?.message).toMatch(/not registered/);
+    expect(run.error?.remediation).toMatch(/-DestinationPath/);
+    expect(await readFile(join(victim, 'data.txt'), 'utf8')).toBe('precious');
+    // A whole-backup restore is refused before it writes anything, too.
+    const all = await stamp.run(restoreArgs(forged), { pfxPassword: stamp.cert.pfxPassword });
+    expect(all.error?.code).toBe('RoleNotFound');
+    expect(await readFile(join(victim, 'data.txt'), 'utf8')).toBe('precious');
+    expect(readdirSync(stamp.roles.KeyVault)).not.toContain('data.txt');
+  });
+
+  it('a registered role goes to the path registered here, never to the path the manifest names', async () => {
+    const run = await stamp.run(restoreArgs(forged, ['--role', 'KeyVault']), { pfxPassword: stamp.cert.pfxPassword });
+    expect(run.error).toBeNull();
+    expect((run.data as { Roles: Array<{ Path: string }> }).Roles[0]?.Path).toBe(stamp.roles.KeyVault);
+    expect(await readFile(join(victim, 'data.txt'), 'utf8')).toBe('precious');
+    expect(await readFile(join(stamp.roles.KeyVault, 'data.txt'), 'utf8')).toBe('forged content');
+  });
+
+  it('with -DestinationPath an unregistered role restores under it', async () => {
+    const dest = join(stamp.work, 'chosen');
+    const run = await stamp.run(restoreArgs(forged, ['--role', 'Precious', '--destination', dest]), { pfxPassword: stamp.cert.pfxPassword });
+    expect(run.error).toBeNull();
+    expect(await readFile(join(dest, 'Precious', 'data.txt'), 'utf8')).toBe('forged content');
+    expect(await readFile(join(victim, 'data.txt'), 'utf8')).toBe('precious');
   });
 });
