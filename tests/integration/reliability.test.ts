@@ -224,3 +224,50 @@ describe('finding 3: restore writes only to registered role paths or under -Dest
     expect(await readFile(join(victim, 'data.txt'), 'utf8')).toBe('precious');
   });
 });
+
+describe('finding 5: clock jumps neither stop backups nor take the newest-good protection', () => {
+  let stamp: Stamp;
+  beforeAll(async () => {
+    stamp = await certified('clock');
+  });
+
+  async function redate(id: string, created: Date): Promise<void> {
+    const file = join(masBackup(stamp), id, 'BackupInfo.json');
+    const info = JSON.parse(await readFile(file, 'utf8')) as Obj;
+    info.createdDateTime = created.toISOString();
+    await writeFile(file, JSON.stringify(info));
+  }
+
+  it('a backup dated a year ahead is not protected over the genuinely newest one, which prune keeps', async () => {
+    const ahead = await backup(stamp);
+    const newest = await backup(stamp);
+    // The first was made while the clock ran a year ahead; the second while it ran 20 days behind.
+    await redate(ahead, new Date(Date.now() + 365 * DAY));
+    await redate(newest, new Date(Date.now() - 20 * DAY));
+    const run = await stamp.run(['prune']);
+    expect(run.error).toBeNull();
+    expect((run.data as Obj).PathsToDelete).toEqual([]);
+    const ids = ((await stamp.run(['backup', 'list'])).data as Obj[]).map((b) => b.BackupId);
+    expect(ids).toEqual(expect.arrayContaining([ahead, newest]));
+    // Once a newer backup exists the 20-day-old one is simply expired: the retention that runs
+    // after every backup deletes it, so the same rule does delete when it should.
+    const third = await stamp.run(['backup', 'start']);
+    expect(third.error).toBeNull();
+    expect(third.warnings.join('\n')).toContain(`MASBackup/${newest}`);
+    expect(existsSync(join(masBackup(stamp), newest))).toBe(false);
+    expect(existsSync(join(masBackup(stamp), ahead))).toBe(true);
+  });
+
+  it('NextBackupTime a year ahead (a corrected forward jump) is shown within one period of now', async () => {
+    expect((await stamp.run(['config', 'set', '--frequency', '6', '--scheduler', 'true'])).error).toBeNull();
+    const file = join(stamp.home, 'schedule.json');
+    const state = JSON.parse(await readFile(file, 'utf8')) as Obj;
+    state.nextBackupTime = new Date(Date.now() + 365 * DAY).toISOString();
+    await writeFile(file, JSON.stringify(state));
+    for (const args of [['status'], ['config', 'get']]) {
+      const shown = Date.parse(String(((await stamp.run(args)).data as Obj).NextBackupTime));
+      expect(shown).toBeGreaterThan(Date.now() - 60_000);
+      expect(shown).toBeLessThanOrEqual(Date.now() + 6 * 3_600_000);
+    }
+  });
+});

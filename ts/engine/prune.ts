@@ -36,6 +36,7 @@ async function plan(ctx: EngineContext, config: BackupConfiguration, target: Sto
     createdDateTime: s.info?.createdDateTime ?? s.modified,
     lastModified: s.modified,
     ...(s.info ? { certificateThumbprints: s.info.encryption.certificateThumbprints } : {}),
+    ...(s.info?.sequence !== undefined ? { sequence: s.info.sequence } : {}),
   }));
   const certificateFiles = (await target.list(CERTIFICATES_DIR)).filter((e) => !e.isDirectory && e.name.toLowerCase().endsWith('.cer')).map((e) => e.name);
   const lock = await inspectBackupLock(ctx.home);

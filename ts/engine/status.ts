@@ -1,5 +1,5 @@
 import { loadConfiguration } from '../config/store.js';
-import { readScheduleState } from '../schedule/schedule-state.js';
+import { alignToClock, readScheduleState } from '../schedule/schedule-state.js';
 import { formatCapacity } from '../catalog/azure-shape.js';
 import type { EngineContext } from './context.js';
 import { collectBackups } from './backups.js';
@@ -13,7 +13,7 @@ const DAY = 86_400_000;
  */
 export async function backupStatus(ctx: EngineContext): Promise<Record<string, unknown>> {
   const config = await loadConfiguration(ctx.home);
-  const schedule = await readScheduleState(ctx.home);
+  const schedule = alignToClock(await readScheduleState(ctx.home), ctx.now());
   const now = ctx.now();
   const warnings: string[] = [];
   const cert = config.encryption.mode === 'certificate' ? config.encryption.certificates[0] : undefined;
