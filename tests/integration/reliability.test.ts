@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEngine } from '../support/engine.js';
+import { makeFidelityTree, treeMeta } from '../support/data.js';
 import { startSamba, type SambaServer } from '../support/samba.js';
 import { configureStamp, newStamp, type Stamp } from '../support/stamp.js';
 
@@ -269,5 +270,25 @@ describe('finding 5: clock jumps neither stop backups nor take the newest-good p
       expect(shown).toBeGreaterThan(Date.now() - 60_000);
       expect(shown).toBeLessThanOrEqual(Date.now() + 6 * 3_600_000);
     }
+  });
+});
+
+describe('finding 10: restore gives back mode, owner, times, symlinks and empty folders', () => {
+  it('through the real binary, to -DestinationPath and to the registered path', async () => {
+    const stamp = await certified('fidelity');
+    const role = join(stamp.work, 'data', 'fidelity');
+    makeFidelityTree(role);
+    const before = treeMeta(role);
+    expect((await stamp.run(['role', 'add', '--name', 'Fidelity', '--path', role])).error).toBeNull();
+    const id = await backup(stamp);
+    const pfx = { pfxPassword: stamp.cert.pfxPassword };
+    const dest = join(stamp.work, 'restored');
+    const aside = await stamp.run(['restore', id, '--role', 'Fidelity', '--pfx', stamp.cert.pfxPath, '--destination', dest], pfx);
+    expect(aside.error).toBeNull();
+    expect(treeMeta(join(dest, 'Fidelity'))).toEqual(before);
+    await rm(role, { recursive: true });
+    const inPlace = await stamp.run(['restore', id, '--role', 'Fidelity', '--pfx', stamp.cert.pfxPath], pfx);
+    expect(inPlace.error).toBeNull();
+    expect(treeMeta(role)).toEqual(before);
   });
 });
