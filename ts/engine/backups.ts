@@ -112,7 +112,7 @@ export async function collectBackups(ctx: EngineContext, config: BackupConfigura
     if (byId.has(r.backupId)) continue;
     // Finished records whose folder is gone were pruned or deleted by hand: nothing to list.
     if (r.status !== 'Running' && r.status !== 'Failed') continue;
-    byId.set(r.backupId, { backupId: r.backupId, status: r.status, info: null, createdDateTime: r.createdDateTime });
+    byId.set(r.backupId, { backupId: r.backupId, status: r.status, info: null, createdDateTime: r.createdDateTime, ...(r.error ? { error: r.error.message } : {}) });
   }
   return [...byId.values()].sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime));
 }

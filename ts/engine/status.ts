@@ -43,7 +43,7 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
     if (left <= 0) warnings.push(`The encryption certificate ${cert.thumbprint} expired on ${cert.notAfter}.`);
     else if (left < 30 * DAY) warnings.push(`The encryption certificate ${cert.thumbprint} expires on ${cert.notAfter}, in ${Math.ceil(left / DAY)} day(s): rotate it.`);
   }
-  if (last && last.status === 'Failed') warnings.push(`The last backup (${last.backupId}) failed.`);
+  if (last && last.status === 'Failed') warnings.push(`The last backup (${last.backupId}) failed${last.error ? `: ${last.error}` : '.'}`);
   if (!config.isBackupSchedulerEnabled && config.path) warnings.push('Automatic backups are disabled.');
 
   return {
