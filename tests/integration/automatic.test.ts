@@ -187,7 +187,10 @@ describe('the scheduler service', () => {
       for (let i = 0; i < 60 && !automatic; i++) {
         await delay(500);
         const list = (await stamp.run(['backup', 'list'])).data as Obj[] | undefined;
-        automatic = list?.find((b) => b.Status === 'Succeeded' && b.BackupId !== undefined && list.length >= 2);
+        // Two finished backups: the on-demand one and the automatic one. Counting listed rows would
+        // stop while the automatic backup is still Running, before its BackupInfo.json exists.
+        const done = list?.filter((b) => b.Status === 'Succeeded') ?? [];
+        automatic = done.length >= 2 ? done[0] : undefined;
       }
       expect(automatic, serviceLog).toBeDefined();
       const infos = await Promise.all(
