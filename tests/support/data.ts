@@ -68,6 +68,8 @@ export function makeFidelityTree(root: string): void {
   const paths = ['private/secret.key', 'shared/readme.txt', 'shared/run.sh', 'private/empty-inside', 'shared/empty', 'private', 'shared', '.'];
   paths.forEach((p, i) => utimesSync(join(root, p), when(i), when(i)));
   lutimesSync(join(root, 'shared', 'link-relative'), when(20), when(20));
+  // Whole milliseconds everywhere: restore keeps times to the millisecond, as treeMeta compares.
+  lutimesSync(join(root, 'shared', 'link-dangling'), when(21), when(21));
 }
 
 /** Every entry under root (root itself as '.') with the metadata a restore must keep. */

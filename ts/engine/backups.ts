@@ -34,30 +34,39 @@ export async function scanShare(target: StorageTarget): Promise<ShareBackup[]> {
   const out: ShareBackup[] = [];
   for (const entry of entries) {
     if (!entry.isDirectory || !isBackupId(entry.name)) continue;
-    // A listing failure propagates: the caller learns nothing rather than something wrong.
+    const backupId = entry.name.toLowerCase();
+    let text: string | null = null;
+    let readFailure: AzsError | null = null;
+    try {
+      text = (await target.readFile(backupFile(entry.name, INFO_FILE))).toString('utf8');
+    } catch (err) {
+      readFailure = toAzsError(err);
+    }
+    if (text !== null) {
+      try {
+        out.push({ backupId, info: parseBackupInfo(text, entry.name), unreadable: null, modified: entry.modified });
+      } catch (err) {
+        out.push({ backupId, info: null, unreadable: toAzsError(err), modified: entry.modified });
+      }
+      continue;
+    }
+    // The read failed. Only the folder's own listing, succeeding without the file, proves an
+    // incomplete upload (the common case is one read per folder; this costs a listing more only
+    // here). A failing listing propagates: the caller learns nothing rather than something wrong.
     const files = await target.list(backupFolder(entry.name));
     let modified = entry.modified;
     for (const f of files) if (f.modified.getTime() > modified.getTime()) modified = f.modified;
-    const backupId = entry.name.toLowerCase();
     if (!files.some((f) => !f.isDirectory && f.name === INFO_FILE)) {
       out.push({ backupId, info: null, unreadable: null, modified });
       continue;
     }
-    try {
-      const text = (await target.readFile(backupFile(entry.name, INFO_FILE))).toString('utf8');
-      out.push({ backupId, info: parseBackupInfo(text, entry.name), unreadable: null, modified });
-    } catch (err) {
-      const cause = toAzsError(err);
-      const unreadable =
-        cause.code === 'IntegrityFailed'
-          ? cause
-          : new AzsError(cause.code, `MASBackup/${entry.name}/BackupInfo.json could not be read: ${cause.message}`, {
-              target: `MASBackup/${entry.name}`,
-              ...(cause.remediation ? { remediation: cause.remediation } : {}),
-              cause,
-            });
-      out.push({ backupId, info: null, unreadable, modified });
-    }
+    const cause = readFailure!;
+    const unreadable = new AzsError(cause.code, `MASBackup/${entry.name}/BackupInfo.json could not be read: ${cause.message}`, {
+      target: `MASBackup/${entry.name}`,
+      ...(cause.remediation ? { remediation: cause.remediation } : {}),
+      cause,
+    });
+    out.push({ backupId, info: null, unreadable, modified });
   }
   return out;
 }
