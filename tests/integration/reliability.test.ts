@@ -160,6 +160,18 @@ describe('finding 2: --backup-id is a new GUID or an InvalidParameter error, and
     expect(verify.data).toMatchObject({ Verified: true });
   });
 
+  it('refuses an id that only the share knows (another machine wrote it), and leaves it whole', async () => {
+    const foreign = '5e1f0000-0000-4000-8000-00000000f00d';
+    await cp(join(masBackup(stamp), existing), join(masBackup(stamp), foreign), { recursive: true });
+    const before = await snapshot();
+    const run = await stamp.run(['backup', 'start', '--backup-id', foreign]);
+    expect(run.exitCode).toBe(2);
+    expect(run.error).toMatchObject({ code: 'InvalidParameter', target: 'BackupId' });
+    expect(run.error?.message).toContain(`MASBackup/${foreign} already exists`);
+    expect(await snapshot()).toEqual(before);
+    await rm(join(masBackup(stamp), foreign), { recursive: true });
+  });
+
   it('a fresh GUID is accepted and names the backup', async () => {
     const id = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
     const run = await stamp.run(['backup', 'start', '--backup-id', id]);
