@@ -12,9 +12,11 @@ function Restore-AzsBackup {
         (AzsBackup.DecryptionCertMismatch) or damaged data (AzsBackup.IntegrityFailed) is a
         terminating error.
 
-        By default data goes back to each role's configured path. With -DestinationPath it is
-        restored beside the originals, one folder per role under that directory, so it can be
-        compared or copied by hand.
+        By default data goes back to the path registered on this machine for the role of the
+        same name (Add-AzsBackupRole); the path recorded in the backup is never used, and a role
+        not registered here needs -DestinationPath. With -DestinationPath it is restored beside
+        the originals, one folder per role under that directory, so it can be compared or copied
+        by hand. Modes, times, symlinks and empty folders come back; owners too when run as root.
 
         As in Azs.Backup.Admin, the command asks for confirmation ("Restore from backup at
         location <location>?") unless -Force is given, honours -WhatIf and -Confirm, and returns

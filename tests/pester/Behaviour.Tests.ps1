@@ -576,6 +576,34 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
             , $status.Warnings | Should -BeOfType [string[]]
         }
 
+        It 'a backup whose BackupInfo.json is damaged is listed with a warning, and prune deletes nothing' {
+            $null = Set-TestConfiguration
+            $null = Add-AzsBackupRole -Name 'KeyVault' -Path (New-RoleData -Name 'KeyVault')
+            $backup = Start-AzsBackup
+            $info = Join-Path -Path $env:AZSB_TEST_SHARE_DIR -ChildPath ('MASBackup/{0}/BackupInfo.json' -f $backup.BackupId)
+            $original = [System.IO.File]::ReadAllBytes($info)
+            try {
+                [System.IO.File]::WriteAllText($info, '{"truncat')
+                $listed = @(Get-AzsBackup -WarningVariable listWarnings -WarningAction SilentlyContinue | Where-Object -FilterScript { $_.BackupId -eq $backup.BackupId })
+                $listed.Count | Should -Be 1
+                $listed[0].Status | Should -Be 'Failed'
+                ($listWarnings -join "`n") | Should -Match ([regex]::Escape([string]$backup.BackupId))
+                $status = Get-AzsBackupStatus -WarningAction SilentlyContinue
+                ($status.Warnings -join "`n") | Should -Match 'not valid JSON'
+                $thrown = $null
+                try { Invoke-AzsPruneBackupLocationExternalStore -Confirm:$false -ErrorAction Stop } catch { $thrown = $_ }
+                $thrown | Should -Not -BeNullOrEmpty
+                $thrown.FullyQualifiedErrorId | Should -Match 'IntegrityFailed'
+                $thrown.Exception.Message | Should -Match ('MASBackup/{0}' -f $backup.BackupId)
+                Test-Path -LiteralPath (Join-Path -Path (Split-Path -Parent $info) -ChildPath 'KeyVault.000.azsb') | Should -BeTrue
+            } finally {
+                [System.IO.File]::WriteAllBytes($info, $original)
+            }
+            # Whole again: listed as it was, without a warning.
+            (Get-AzsBackup -Name $backup.BackupId -WarningVariable okWarnings).Status | Should -Be 'Succeeded'
+            $okWarnings | Should -BeNullOrEmpty
+        }
+
         It 'Invoke-AzsPruneBackupLocationExternalStore -OperationType DryRun -PassThru returns a PruneList' {
             $null = Set-TestConfiguration
             $list = Invoke-AzsPruneBackupLocationExternalStore -OperationType DryRun -PassThru

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** A small mixed role tree: text, random binary, logs, nested folders, an empty file. */
@@ -30,5 +30,57 @@ export function treeDigest(root: string): Record<string, string> {
     }
   };
   walk(root);
+  return out;
+}
+
+/**
+ * A role tree whose metadata a restore must give back: folder modes (the top one 0755, others
+ * unusual), file modes, owners (a named account, and ids with no name on this host), times,
+ * symlinks (relative, absolute, dangling) and empty folders. Owners need root to set.
+ */
+export function makeFidelityTree(root: string): void {
+  mkdirSync(join(root, 'private', 'empty-inside'), { recursive: true });
+  mkdirSync(join(root, 'shared', 'empty'), { recursive: true });
+  writeFileSync(join(root, 'private', 'secret.key'), 'k');
+  writeFileSync(join(root, 'shared', 'readme.txt'), 'hello');
+  writeFileSync(join(root, 'shared', 'run.sh'), '#!/bin/sh\n');
+  symlinkSync('readme.txt', join(root, 'shared', 'link-relative'));
+  symlinkSync('/nonexistent/target', join(root, 'shared', 'link-dangling'));
+  chmodSync(join(root, 'private', 'secret.key'), 0o600);
+  chmodSync(join(root, 'shared', 'run.sh'), 0o750);
+  chmodSync(join(root, 'shared', 'readme.txt'), 0o644);
+  chmodSync(join(root, 'private', 'empty-inside'), 0o711);
+  chmodSync(join(root, 'private'), 0o750);
+  chmodSync(join(root, 'shared', 'empty'), 0o775);
+  chmodSync(join(root, 'shared'), 0o755);
+  chmodSync(root, 0o755);
+  if (process.getuid?.() === 0) {
+    // 65534 is nobody/nogroup on Debian; 4242/4343 have no names here, so ids must carry them.
+    lchownSync(join(root, 'private', 'secret.key'), 4242, 4343);
+    lchownSync(join(root, 'private'), 4242, 4343);
+    lchownSync(join(root, 'shared', 'readme.txt'), 65534, 65534);
+    lchownSync(join(root, 'shared', 'link-relative'), 65534, 4343);
+    lchownSync(join(root, 'shared', 'empty'), 4242, 65534);
+    lchownSync(root, 65534, 65534);
+  }
+  // Times last, deepest first, so creating children does not move a folder's mtime again.
+  const when = (n: number) => new Date(Date.UTC(2021, 0, 1 + n, 12, 0, 0, 250));
+  const paths = ['private/secret.key', 'shared/readme.txt', 'shared/run.sh', 'private/empty-inside', 'shared/empty', 'private', 'shared', '.'];
+  paths.forEach((p, i) => utimesSync(join(root, p), when(i), when(i)));
+  lutimesSync(join(root, 'shared', 'link-relative'), when(20), when(20));
+  // Whole milliseconds everywhere: restore keeps times to the millisecond, as treeMeta compares.
+  lutimesSync(join(root, 'shared', 'link-dangling'), when(21), when(21));
+}
+
+/** Every entry under root (root itself as '.') with the metadata a restore must keep. */
+export function treeMeta(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const describe = (rel: string, path: string): void => {
+    const st = lstatSync(path);
+    const kind = st.isSymbolicLink() ? `link->${readlinkSync(path)}` : st.isDirectory() ? 'dir' : `file:${st.size}`;
+    out[rel] = `${kind} mode=${(st.mode & 0o7777).toString(8)} owner=${st.uid}:${st.gid} mtime=${Math.floor(st.mtimeMs)}`;
+    if (st.isDirectory()) for (const name of readdirSync(path).sort()) describe(rel === '.' ? name : `${rel}/${name}`, join(path, name));
+  };
+  describe('.', root);
   return out;
 }

@@ -29,6 +29,7 @@ try {
     ...process.env,
     ...samba.env,
     AZSB_TEST_UNC: samba.uncPath,
+    // The folder smbd serves, so a test can damage a file the way a failing disk would.
     AZSB_TEST_SHARE_DIR: samba.shareDir,
     AZSB_TEST_TINY_UNC: `\\\\${samba.host}\\tiny`,
     AZSB_TEST_USER: samba.userName,

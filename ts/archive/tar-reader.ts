@@ -11,6 +11,9 @@
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
+  chownSync,
+  fchownSync,
+  lchownSync,
   closeSync,
   constants as fsConstants,
   fchmodSync,
@@ -30,6 +33,7 @@ import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AzsError } from '../errors.js';
+import { ownerNames } from './owner-names.js';
 import { BLOCK, F, TYPE, headerChecksum } from './tar-format.js';
 
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'other';
@@ -45,6 +49,11 @@ export interface TarEntry {
   /** Modification time in milliseconds since the epoch (sub-millisecond pax digits dropped). */
   mtimeMs: number;
   linkname?: string;
+  /** Owner and group as archived: ids, and names when the writer recorded them. */
+  uid: number;
+  gid: number;
+  uname?: string;
+  gname?: string;
 }
 
 export interface TarFileRecord {
@@ -335,7 +344,7 @@ export function safeRelativePath(name: string, platform: NodeJS.Platform = proce
  * Yields the archive's entries one at a time; the caller must consume `data` fully (or call
  * skip) before asking for the next entry.
  */
-async function* readEntries(source: ByteSource): AsyncGenerator<{ entry: TarEntry; data: EntryBody }> {
+async function* readEntries(source: ByteSource, includeRoot = false): AsyncGenerator<{ entry: TarEntry; data: EntryBody }> {
   let globalPax = new Map<string, string>();
   let localPax: Map<string, string> | undefined;
   let longName: string | undefined;
@@ -413,11 +422,9 @@ async function* readEntries(source: ByteSource): AsyncGenerator<{ entry: TarEntr
     if (type !== 'file') size = 0;
 
     const rel = safeRelativePath(name);
-    if (rel === '') {
-      // './' is how tar -C dir . records the root itself; there is nothing to create for it.
-      if (type === 'directory') continue;
-      throw integrity(`The archive entry '${name}' has an empty path.`);
-    }
+    if (rel === '' && type !== 'directory') throw integrity(`The archive entry '${name}' has an empty path.`);
+    const uname = pax.get('uname') ?? cString(header, F.uname);
+    const gname = pax.get('gname') ?? cString(header, F.gname);
     const entry: TarEntry = {
       path: rel,
       type,
@@ -426,7 +433,13 @@ async function* readEntries(source: ByteSource): AsyncGenerator<{ entry: TarEntr
       size,
       mtimeMs,
       ...(type === 'symlink' ? { linkname } : {}),
+      uid: paxId(pax.get('uid')) ?? parseNumber(header, F.uid, 'uid'),
+      gid: paxId(pax.get('gid')) ?? parseNumber(header, F.gid, 'gid'),
+      ...(uname !== '' ? { uname } : {}),
+      ...(gname !== '' ? { gname } : {}),
     };
+    // './' is how tar -C dir . records the root itself: only extraction applies its metadata.
+    if (rel === '' && !includeRoot) continue;
     const body = new EntryBody(source, dataSize);
     yield { entry, data: body };
     // Whatever the consumer left unread, then the block padding.
@@ -434,6 +447,13 @@ async function* readEntries(source: ByteSource): AsyncGenerator<{ entry: TarEntr
     await source.skip(body.left, short);
     await source.skip((BLOCK - (dataSize % BLOCK)) % BLOCK, short);
   }
+}
+
+function paxId(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw integrity('A pax uid or gid record is malformed.');
+  return n;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -613,7 +633,11 @@ export async function extractTar(stream: Readable, destRoot: string, options: Ta
   const skipped: string[] = [];
   const hashing = options.hash ?? true;
   const umask = currentUmask();
-  const dirMeta = new Map<string, { mode: number; mtimeMs: number }>();
+  const dirMeta = new Map<string, { mode: number; mtimeMs: number; owner: Owner | null }>();
+  // Owners come back only when we may set them, as with tar: root restores them, anyone else
+  // becomes the owner of what they restore.
+  const restoreOwners = process.platform !== 'win32' && process.getuid?.() === 0;
+  const ownerOf = (entry: TarEntry): Owner | null => (restoreOwners ? resolveOwner(entry) : null);
   /** Directories known to be real directories we created or checked (never symlinks). */
   const verifiedDirs = new Set<string>(['']);
 
@@ -681,7 +705,12 @@ export async function extractTar(stream: Readable, destRoot: string, options: Ta
   }
 
   try {
-    for await (const { entry, data } of readEntries(source)) {
+    for await (const { entry, data } of readEntries(source, true)) {
+      if (entry.path === '') {
+        // The top folder: created by the caller, given its archived mode, times and owner last.
+        dirMeta.set('', { mode: entry.mode, mtimeMs: entry.mtimeMs, owner: ownerOf(entry) });
+        continue;
+      }
       options.onEntry?.(entry);
       if (collect) entries.push(entry);
       ensureParents(entry.path);
@@ -709,8 +738,11 @@ export async function extractTar(stream: Readable, destRoot: string, options: Ta
               writeAllSync(fd, chunk);
             }
           }
-          // open() applied the umask; the archived mode is restored exactly.
-          if ((mode & umask) !== 0 || mode > 0o777) fchmodSync(fd, mode);
+          const owner = ownerOf(entry);
+          if (owner) fchownSync(fd, owner.uid, owner.gid);
+          // open() applied the umask; the archived mode is restored exactly (and after a chown,
+          // which may clear mode bits).
+          if ((mode & umask) !== 0 || mode > 0o777 || owner) fchmodSync(fd, mode);
           futimesSync(fd, entry.mtimeMs / 1000, entry.mtimeMs / 1000);
         } catch (err) {
           // Never close a descriptor a write is still using: its number could be reused.
@@ -730,13 +762,15 @@ export async function extractTar(stream: Readable, destRoot: string, options: Ta
         if (record !== undefined) options.onFile?.(record);
       } else if (entry.type === 'directory') {
         ensureDirectory(entry.path, entry.path);
-        dirMeta.set(entry.path, { mode: entry.mode, mtimeMs: entry.mtimeMs });
+        dirMeta.set(entry.path, { mode: entry.mode, mtimeMs: entry.mtimeMs, owner: ownerOf(entry) });
       } else if (entry.type === 'symlink') {
         const replaced = removeNonDirectory(target, entry.path, 'a symlink');
         tally.remove(entry.path, replaced);
         // Created verbatim (even if it points outside): it is data. It is never followed for
         // writing: ensureParents refuses symlinks, and files are created with O_EXCL|O_NOFOLLOW.
         symlinkSync(entry.linkname ?? '', target);
+        const owner = ownerOf(entry);
+        if (owner) lchownSync(target, owner.uid, owner.gid);
         try {
           lutimesSync(target, entry.mtimeMs / 1000, entry.mtimeMs / 1000);
         } catch {
@@ -754,14 +788,30 @@ export async function extractTar(stream: Readable, destRoot: string, options: Ta
   }
 
   // Deepest first so a parent's mtime is set after its children stopped touching it.
-  const dirs = [...dirMeta.entries()].sort((a, b) => b[0].split('/').length - a[0].split('/').length);
+  const depth = (rel: string): number => (rel === '' ? 0 : rel.split('/').length);
+  const dirs = [...dirMeta.entries()].sort((a, b) => depth(b[0]) - depth(a[0]));
   for (const [rel, meta] of dirs) {
-    const target = abs(rel);
+    const target = rel === '' ? root : abs(rel);
+    if (meta.owner) chownSync(target, meta.owner.uid, meta.owner.gid);
     // Set-id bits are dropped (& 0o1777): re-creating them from an archive would hand out privileges.
     chmodSync(target, meta.mode & 0o1777);
     utimesSync(target, meta.mtimeMs / 1000, meta.mtimeMs / 1000);
   }
   return result(tally, entries, skipped);
+}
+
+interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/** The local ids for an archived owner: the name where this host knows it, else the number. */
+function resolveOwner(entry: TarEntry): Owner {
+  const names = ownerNames();
+  return {
+    uid: (entry.uname !== undefined ? names.uidOf(entry.uname) : undefined) ?? entry.uid,
+    gid: (entry.gname !== undefined ? names.gidOf(entry.gname) : undefined) ?? entry.gid,
+  };
 }
 
 function isEmptyDirectory(dir: string): boolean {

@@ -27,6 +27,7 @@ import { lstat, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { AzsError } from '../errors.js';
+import { ownerNames } from './owner-names.js';
 import { BLOCK, F, TYPE, headerChecksum, octalLimit } from './tar-format.js';
 
 export interface PackedFile {
@@ -132,6 +133,9 @@ interface EntryMeta {
   size: bigint;
   mtimeNs: bigint;
   linkname?: string;
+  /** Owner and group ids; 0 when not given. Names are looked up on this host and recorded too. */
+  uid?: number;
+  gid?: number;
 }
 
 function isPlainAscii(s: string): boolean {
@@ -180,14 +184,20 @@ function ustarHeader(meta: {
   size: bigint;
   mtimeSec: bigint;
   linkname: string;
+  uid?: number;
+  gid?: number;
+  uname?: string;
+  gname?: string;
 }): Buffer {
   const h = Buffer.alloc(BLOCK);
   writeString(h, F.name, meta.name);
   writeOctal(h, F.mode, BigInt(meta.mode & 0o7777));
-  // uid/gid 0 and no names: ownership is the restoring account's business, and numeric ids from
-  // one host mean nothing on another.
-  writeOctal(h, F.uid, 0n);
-  writeOctal(h, F.gid, 0n);
+  // Owner ids and names, as tar records them: a restore by root gives every file back its owner
+  // (by name where the host knows it, else by id). Ids too large for ustar go in pax records.
+  writeOctal(h, F.uid, BigInt(meta.uid ?? 0));
+  writeOctal(h, F.gid, BigInt(meta.gid ?? 0));
+  if (meta.uname) writeString(h, F.uname, meta.uname);
+  if (meta.gname) writeString(h, F.gname, meta.gname);
   writeOctal(h, F.size, meta.size);
   writeOctal(h, F.mtime, meta.mtimeSec);
   writeString(h, F.typeflag, meta.type);
@@ -235,6 +245,7 @@ export function encodeHeaders(meta: EntryMeta): Buffer[] {
     records.push(paxRecord('mtime', paxTime(meta.mtimeNs)));
     if (mtimeSec < 0n || mtimeSec > octalLimit(F.mtime[1])) ustarMtime = 0n;
   }
+  const owner = ownerFields(meta, records);
   const blocks: Buffer[] = [];
   if (records.length > 0) {
     const data = Buffer.concat(records);
@@ -244,8 +255,28 @@ export function encodeHeaders(meta: EntryMeta): Buffer[] {
     const pad = padding(BigInt(data.length));
     if (pad) blocks.push(pad);
   }
-  blocks.push(ustarHeader({ name: ustarName, type: meta.type, mode: meta.mode, size: ustarSize, mtimeSec: ustarMtime, linkname: ustarLink }));
+  blocks.push(ustarHeader({ name: ustarName, type: meta.type, mode: meta.mode, size: ustarSize, mtimeSec: ustarMtime, linkname: ustarLink, ...owner }));
   return blocks;
+}
+
+/** The ustar owner fields for an entry; pax records (pushed onto `records`) for what does not fit. */
+function ownerFields(meta: EntryMeta, records: Buffer[]): { uid: number; gid: number; uname?: string; gname?: string } {
+  const names = ownerNames();
+  const out: { uid: number; gid: number; uname?: string; gname?: string } = { uid: meta.uid ?? 0, gid: meta.gid ?? 0 };
+  for (const [key, id] of [['uid', out.uid], ['gid', out.gid]] as const) {
+    if (BigInt(id) > octalLimit(F.uid[1])) {
+      records.push(paxRecord(key, String(id)));
+      out[key] = 0;
+    }
+  }
+  const uname = meta.uid === undefined ? undefined : names.userName(meta.uid);
+  const gname = meta.gid === undefined ? undefined : names.groupName(meta.gid);
+  for (const [key, name] of [['uname', uname], ['gname', gname]] as const) {
+    if (name === undefined) continue;
+    if (Buffer.byteLength(name, 'utf8') < F.uname[1] && isPlainAscii(name)) out[key] = name;
+    else records.push(paxRecord(key, name));
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -342,6 +373,9 @@ class Packer {
     // Depth-first walk with an explicit stack (one generator, not one per directory level):
     // entries in sorted order, each directory's header before its contents. Metadata calls are
     // synchronous: on a local disk they cost microseconds, less than a thread-pool round trip.
+    // The role's folder itself, as './': its mode, times and owner come back with it.
+    const top = lstatSync(this.root, { bigint: true });
+    yield this.headerChunk({ path: '.', type: TYPE.directory, mode: Number(top.mode), size: 0n, mtimeNs: top.mtimeNs, uid: Number(top.uid), gid: Number(top.gid) });
     const stack: DirFrame[] = [];
     const rootNames = this.list('', this.root);
     if (rootNames) stack.push({ rel: '', abs: this.root, names: rootNames, next: 0 });
@@ -363,7 +397,7 @@ class Packer {
         continue;
       }
       if (st.isDirectory()) {
-        yield this.headerChunk({ path: rel, type: TYPE.directory, mode: Number(st.mode), size: 0n, mtimeNs: st.mtimeNs });
+        yield this.headerChunk({ path: rel, type: TYPE.directory, mode: Number(st.mode), size: 0n, mtimeNs: st.mtimeNs, uid: Number(st.uid), gid: Number(st.gid) });
         const names = this.list(rel, abs);
         if (names) stack.push({ rel, abs, names, next: 0 });
       } else if (st.isSymbolicLink()) {
@@ -375,7 +409,7 @@ class Packer {
           else this.summary.unreadable.push(rel);
           continue;
         }
-        yield this.headerChunk({ path: rel, type: TYPE.symlink, mode: Number(st.mode), size: 0n, mtimeNs: st.mtimeNs, linkname: target });
+        yield this.headerChunk({ path: rel, type: TYPE.symlink, mode: Number(st.mode), size: 0n, mtimeNs: st.mtimeNs, linkname: target, uid: Number(st.uid), gid: Number(st.gid) });
       } else if (st.isFile()) {
         yield* this.packFile(rel, abs, 1, st);
       } else {
@@ -490,7 +524,7 @@ class Packer {
         // worth writing; look at the path again later.
         return { outcome: 'changed' };
       }
-      const headers = encodeHeaders({ path: rel, type: TYPE.file, mode: Number(before.mode), size: before.size, mtimeNs: before.mtimeNs });
+      const headers = encodeHeaders({ path: rel, type: TYPE.file, mode: Number(before.mode), size: before.size, mtimeNs: before.mtimeNs, uid: Number(before.uid), gid: Number(before.gid) });
       let hlen = 0;
       for (const h of headers) hlen += h.length;
       const size = Number(before.size);
@@ -566,7 +600,7 @@ class Packer {
         outcome = 'changed';
         return;
       }
-      yield this.headerChunk({ path: rel, type: TYPE.file, mode: Number(before.mode), size: declared, mtimeNs: before.mtimeNs });
+      yield this.headerChunk({ path: rel, type: TYPE.file, mode: Number(before.mode), size: declared, mtimeNs: before.mtimeNs, uid: Number(before.uid), gid: Number(before.gid) });
 
       let position = 0n;
       let ioError: unknown;

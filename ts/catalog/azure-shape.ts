@@ -50,6 +50,10 @@ export interface BackupRecord {
   status: OperationStatus;
   info: BackupInfo | null;
   createdDateTime: string;
+  /** Set when the backup's metadata is present but unusable: the warning to show with it. */
+  problem?: string;
+  /** Why a backup failed, from the local catalog, for the status warning. */
+  error?: string;
 }
 
 export function toAzureBackup(config: BackupConfiguration, record: BackupRecord): Record<string, unknown> {

@@ -27,6 +27,8 @@ export interface ShareBackupEntry {
   createdDateTime: string | Date;
   /** Newest modification seen inside the folder: an upload still writing is younger than its start. */
   lastModified?: string | Date;
+  /** From the metadata: counted up by each backup, so it orders backups without any clock. */
+  sequence?: number;
   /** From the metadata; undefined means the caller does not know (certificates are then kept). */
   certificateThumbprints?: string[];
 }
@@ -96,17 +98,31 @@ function assertOurs(entry: ShareBackupEntry): void {
   }
 }
 
+/** Further ahead than this, a recorded time was written by a clock that was wrong. */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
 /**
  * The backup that must survive: the newest Succeeded one. When none succeeded (every backup in
  * the window failed or was partial), the newest PartialSucceeded is kept instead: it still
  * restores most roles, and a failing stamp must not prune itself down to nothing restorable.
+ *
+ * "Newest" is decided by the sequence each backup counts up from the ones on the share, so a
+ * wrong clock cannot subvert it. Between backups without one (written before 1.1) the recorded
+ * time decides, and one dated in the future (a clock that ran ahead) ranks below every honest one.
  */
-export function newestRestorableBackup(entries: ShareBackupEntry[]): ShareBackupEntry | null {
+export function newestRestorableBackup(entries: ShareBackupEntry[], now?: Date): ShareBackupEntry | null {
+  const limit = now === undefined ? Number.POSITIVE_INFINITY : now.getTime() + FUTURE_TOLERANCE_MS;
+  const rank = (e: ShareBackupEntry): [number, number, number] => {
+    const created = toTime(e.createdDateTime);
+    return [e.sequence ?? 0, created > limit ? 0 : 1, created];
+  };
+  const newer = (a: [number, number, number], b: [number, number, number]): boolean =>
+    a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
   for (const wanted of ['Succeeded', 'PartialSucceeded'] as const) {
     let best: ShareBackupEntry | null = null;
     for (const e of entries) {
       if (!e.complete || e.status !== wanted || Number.isNaN(toTime(e.createdDateTime))) continue;
-      if (best === null || toTime(e.createdDateTime) > toTime(best.createdDateTime)) best = e;
+      if (best === null || newer(rank(e), rank(best))) best = e;
     }
     if (best !== null) return best;
   }
@@ -126,7 +142,7 @@ export function selectBackupsToPrune(entries: ShareBackupEntry[], options: Reten
   const grace = options.incompleteGraceMs ?? DEFAULT_INCOMPLETE_GRACE_MS;
   const running = options.runningBackupId?.toLowerCase() ?? null;
   const cutoff = now.getTime() - retentionDays * DAY_MS;
-  const keep = newestRestorableBackup(entries);
+  const keep = newestRestorableBackup(entries, now);
   const notes: string[] = [];
   const chosen: { entry: ShareBackupEntry; at: number; deletion: BackupDeletion }[] = [];
   const seen = new Set<string>();

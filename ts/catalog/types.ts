@@ -35,6 +35,11 @@ export interface VolumeRecord {
 export interface BackupInfo {
   formatVersion: 1;
   backupId: string;
+  /**
+   * 1 + the highest sequence on the share when this backup started. Retention protects the
+   * highest, so the newest backup is known without trusting any clock. Absent before 1.1.
+   */
+  sequence?: number;
   location: string;
   deploymentId: string;
   status: OperationStatus;

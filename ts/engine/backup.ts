@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { AzsError, toAzsError } from '../errors.js';
+import { AzsError, invalidParameter, toAzsError } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
 import type { BackupConfiguration, RoleSource } from '../config/types.js';
 import { loadMachineKey } from '../config/seal.js';
@@ -9,10 +9,11 @@ import { packDirectory, type PackSummary } from '../archive/tar-writer.js';
 import { createCompressStream } from '../archive/zstd-compress.js';
 import { checkRoleSource } from '../roles/source-check.js';
 import { measureTree } from '../roles/measure.js';
-import { backupFile, backupFolder, INFO_FILE, MANIFEST_FILE } from '../catalog/layout.js';
+import { backupFile, backupFolder, INFO_FILE, isBackupId, MANIFEST_FILE } from '../catalog/layout.js';
 import { isoDuration } from '../catalog/azure-shape.js';
 import type { BackupInfo, OperationStatus, RoleStatus, VolumeRecord } from '../catalog/types.js';
-import { writeLocalRecord, type LocalBackupRecord } from '../catalog/local-catalog.js';
+import { readLocalRecords, writeLocalRecord, type LocalBackupRecord } from '../catalog/local-catalog.js';
+import { scanShare } from './backups.js';
 import { statePaths } from '../util/state-dir.js';
 import { BACKUP_DATA_VERSION, ENGINE_VERSION } from '../version.js';
 import type { EngineContext } from './context.js';
@@ -67,7 +68,23 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
   const plan = encryptionPlan(config, await loadMachineKey(paths.machineKey));
   const target = await openConfiguredTarget(ctx.home, config);
 
-  const backupId = request.backupId ?? randomUUID();
+  if (request.backupId !== undefined && !isBackupId(request.backupId)) {
+    throw invalidParameter('BackupId', request.backupId, 'a GUID that no backup uses yet');
+  }
+  const backupId = request.backupId?.toLowerCase() ?? randomUUID();
+  if ((await readLocalRecords(paths.catalog)).some((r) => r.backupId === backupId)) {
+    throw invalidParameter('BackupId', backupId, 'a GUID that no backup uses yet (this one is in the local catalog)');
+  }
+  const onShare = await scanShare(target).catch(async (err: unknown) => {
+    await target.close();
+    throw err;
+  });
+  if (onShare.some((b) => b.backupId === backupId)) {
+    await target.close();
+    throw invalidParameter('BackupId', backupId, `a GUID that no backup uses yet (MASBackup/${backupId} already exists on the share)`);
+  }
+  // Counted, not dated: retention protects the highest sequence, whatever the clocks said.
+  const sequence = 1 + onShare.reduce((max, b) => Math.max(max, b.info?.sequence ?? 0), 0);
   const started = ctx.now();
   const record: LocalBackupRecord = {
     backupId,
@@ -84,11 +101,14 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
   let manifestLines: ManifestWriter | null = null;
   let certificateCopy: Promise<void> | null = null;
   let meter: ProgressMeter | null = null;
+  let createdFolder = false;
   try {
     const checked = await checkSources(config.roles);
     const dataBytes = checked.reduce((sum, c) => sum + c.bytes, 0);
     staging = await prepareStaging(config.stagingPath ?? paths.staging, backupId, dataBytes, config.volumeSizeBytes);
     const folder = backupFolder(backupId);
+    // From here on the folder is this run's own: the id was checked to be new on the share.
+    createdFolder = true;
     await target.ensureDirectory(folder);
     // Independent of the data, so it runs beside it rather than in the tail of the backup; it
     // only has to be on the share before BackupInfo.json.
@@ -134,7 +154,7 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
     await certificateCopy;
 
     const completed = ctx.now();
-    const info = buildInfo(config, request, backupId, started, completed, plan, outcomes, manifest);
+    const info = buildInfo(config, request, backupId, sequence, started, completed, plan, outcomes, manifest);
     // Last step, and the only one that makes the backup visible as a backup.
     await target.writeFile(backupFile(backupId, INFO_FILE), Buffer.from(`${JSON.stringify(info, null, 2)}\n`));
     await writeLocalRecord(paths.catalog, { ...record, status: info.status, completedDateTime: info.completedDateTime });
@@ -154,7 +174,7 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
     });
     // Only this backup's own folder is touched; if the share is gone this fails too and the
     // incomplete folder is removed by the next prune.
-    await target.removeDirectory(backupFolder(backupId)).catch(() => {});
+    if (createdFolder) await target.removeDirectory(backupFolder(backupId)).catch(() => {});
     throw e;
   } finally {
     meter?.stop();
@@ -254,6 +274,7 @@ function buildInfo(
   config: BackupConfiguration,
   request: BackupRequest,
   backupId: string,
+  sequence: number,
   started: Date,
   completed: Date,
   plan: EncryptionPlan,
@@ -264,6 +285,7 @@ function buildInfo(
   return {
     formatVersion: 1,
     backupId,
+    sequence,
     location: config.location,
     deploymentId: config.deploymentId,
     status: overallStatus(outcomes),

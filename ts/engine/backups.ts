@@ -1,7 +1,8 @@
-import { AzsError, invalidParameter } from '../errors.js';
+import { AzsError, invalidParameter, toAzsError } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
 import type { BackupConfiguration } from '../config/types.js';
-import { backupFile, INFO_FILE, isBackupId, parseBackupName, ROOT } from '../catalog/layout.js';
+import { parseBackupInfo } from '../catalog/backup-info.js';
+import { backupFile, backupFolder, INFO_FILE, isBackupId, parseBackupName, ROOT } from '../catalog/layout.js';
 import { readLocalRecords, writeLocalRecord, type LocalBackupRecord } from '../catalog/local-catalog.js';
 import { type BackupRecord, toAzureBackup } from '../catalog/azure-shape.js';
 import type { BackupInfo } from '../catalog/types.js';
@@ -12,26 +13,67 @@ import { openConfiguredTarget } from './share.js';
 
 export interface ShareBackup {
   backupId: string;
-  /** null when the folder has no final metadata: an incomplete upload. */
+  /** The parsed metadata; null when the folder has none (incomplete) or it cannot be read (unreadable). */
   info: BackupInfo | null;
+  /**
+   * Why BackupInfo.json is present but could not be read or parsed. Such a folder may hold a
+   * whole backup: it is listed with a warning and nothing prunes it.
+   */
+  unreadable: AzsError | null;
+  /** Newest modification seen in the folder (the folder itself or any file in it). */
   modified: Date;
 }
 
-/** Reads every backup folder under MASBackup; folders not named like our backups are ignored. */
+/**
+ * Reads every backup folder under MASBackup; folders not named like our backups are ignored.
+ * A folder is an incomplete upload only when its own listing succeeded and has no BackupInfo.json:
+ * a read failure or a damaged file is reported as unreadable, never guessed to be incomplete.
+ */
 export async function scanShare(target: StorageTarget): Promise<ShareBackup[]> {
   const entries = await target.list(ROOT);
   const out: ShareBackup[] = [];
   for (const entry of entries) {
     if (!entry.isDirectory || !isBackupId(entry.name)) continue;
-    let info: BackupInfo | null = null;
+    const backupId = entry.name.toLowerCase();
+    let text: string | null = null;
+    let readFailure: AzsError | null = null;
     try {
-      info = JSON.parse((await target.readFile(backupFile(entry.name, INFO_FILE))).toString('utf8')) as BackupInfo;
+      text = (await target.readFile(backupFile(entry.name, INFO_FILE))).toString('utf8');
     } catch (err) {
-      if (err instanceof AzsError && err.code !== 'SharePathFault') throw err;
+      readFailure = toAzsError(err);
     }
-    out.push({ backupId: entry.name.toLowerCase(), info, modified: entry.modified });
+    if (text !== null) {
+      try {
+        out.push({ backupId, info: parseBackupInfo(text, entry.name), unreadable: null, modified: entry.modified });
+      } catch (err) {
+        out.push({ backupId, info: null, unreadable: toAzsError(err), modified: entry.modified });
+      }
+      continue;
+    }
+    // The read failed. Only the folder's own listing, succeeding without the file, proves an
+    // incomplete upload (the common case is one read per folder; this costs a listing more only
+    // here). A failing listing propagates: the caller learns nothing rather than something wrong.
+    const files = await target.list(backupFolder(entry.name));
+    let modified = entry.modified;
+    for (const f of files) if (f.modified.getTime() > modified.getTime()) modified = f.modified;
+    if (!files.some((f) => !f.isDirectory && f.name === INFO_FILE)) {
+      out.push({ backupId, info: null, unreadable: null, modified });
+      continue;
+    }
+    const cause = readFailure!;
+    const unreadable = new AzsError(cause.code, `MASBackup/${entry.name}/BackupInfo.json could not be read: ${cause.message}`, {
+      target: `MASBackup/${entry.name}`,
+      ...(cause.remediation ? { remediation: cause.remediation } : {}),
+      cause,
+    });
+    out.push({ backupId, info: null, unreadable, modified });
   }
   return out;
+}
+
+/** The warning shown wherever a backup with unreadable metadata is listed. */
+export function unreadableWarning(backupId: string, problem: AzsError): string {
+  return `Backup ${backupId} is listed as Failed because its metadata cannot be used: ${problem.message} Its folder is kept, and prune deletes nothing until this is resolved.`;
 }
 
 function pidAlive(pid: number): boolean {
@@ -70,14 +112,16 @@ export async function collectBackups(ctx: EngineContext, config: BackupConfigura
   const local = await settleCrashed(ctx.home, await readLocalRecords(statePaths(ctx.home).catalog), ctx.now());
   const byId = new Map<string, BackupRecord>();
   for (const s of share) {
-    if (!s.info) continue;
-    byId.set(s.backupId, { backupId: s.backupId, status: s.info.status, info: s.info, createdDateTime: s.info.createdDateTime });
+    if (s.info) byId.set(s.backupId, { backupId: s.backupId, status: s.info.status, info: s.info, createdDateTime: s.info.createdDateTime });
+    else if (s.unreadable) {
+      byId.set(s.backupId, { backupId: s.backupId, status: 'Failed', info: null, createdDateTime: s.modified.toISOString(), problem: unreadableWarning(s.backupId, s.unreadable) });
+    }
   }
   for (const r of local) {
     if (byId.has(r.backupId)) continue;
     // Finished records whose folder is gone were pruned or deleted by hand: nothing to list.
     if (r.status !== 'Running' && r.status !== 'Failed') continue;
-    byId.set(r.backupId, { backupId: r.backupId, status: r.status, info: null, createdDateTime: r.createdDateTime });
+    byId.set(r.backupId, { backupId: r.backupId, status: r.status, info: null, createdDateTime: r.createdDateTime, ...(r.error ? { error: r.error.message } : {}) });
   }
   return [...byId.values()].sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime));
 }
@@ -97,6 +141,7 @@ export async function listBackups(ctx: EngineContext, page: { top?: string; skip
     const skip = pageArg('Skip', page.skip) ?? 0;
     const all = await collectBackups(ctx, config, target);
     const slice = all.slice(skip, top === undefined ? undefined : skip + top);
+    for (const r of slice) if (r.problem) ctx.reporter.warning(r.problem);
     return slice.map((r) => toAzureBackup(config, r));
   } finally {
     await target.close();
@@ -121,7 +166,9 @@ export async function getBackup(ctx: EngineContext, name: string): Promise<Recor
   const config = await loadConfiguration(ctx.home);
   const target = await openConfiguredTarget(ctx.home, config);
   try {
-    return toAzureBackup(config, await findBackup(ctx, config, target, name));
+    const found = await findBackup(ctx, config, target, name);
+    if (found.problem) ctx.reporter.warning(found.problem);
+    return toAzureBackup(config, found);
   } finally {
     await target.close();
   }

@@ -14,6 +14,7 @@ import {
   onEnabled,
   onFrequencyChanged,
   readScheduleState,
+  alignToClock,
   writeScheduleState,
 } from '../schedule/schedule-state.js';
 import type { EngineContext } from './context.js';
@@ -55,7 +56,7 @@ async function shareCapacity(ctx: EngineContext, config: BackupConfiguration): P
 }
 
 export async function describeLocation(ctx: EngineContext, config: BackupConfiguration, withCapacity = true): Promise<Record<string, unknown>> {
-  const schedule = await readScheduleState(ctx.home);
+  const schedule = alignToClock(await readScheduleState(ctx.home), ctx.now());
   const capacity = withCapacity ? await shareCapacity(ctx, config) : null;
   // Disabling keeps the schedule (the seed: "will retain the backup schedule"), so the next slot
   // stays visible beside IsBackupSchedulerEnabled = False, and enabling resumes on it.

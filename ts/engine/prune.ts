@@ -17,6 +17,17 @@ function pathOf(item: PrunePlan['toDelete'][number]): string {
 
 async function plan(ctx: EngineContext, config: BackupConfiguration, target: StorageTarget): Promise<PrunePlan> {
   const share = await scanShare(target);
+  const damaged = share.filter((s) => s.unreadable !== null);
+  if (damaged.length > 0) {
+    const first = damaged[0]!.unreadable!;
+    // A backup whose metadata cannot be read may be whole; judging its age or completeness by
+    // guesswork is how good backups get deleted. Nothing is deleted until a person looks.
+    throw new AzsError(first.code, `Prune deleted nothing: ${damaged.map((d) => d.unreadable!.message).join(' ')}`, {
+      target: `MASBackup/${damaged[0]!.backupId}`,
+      remediation: first.remediation ?? 'Repair BackupInfo.json in that folder, or delete the folder by hand if the backup is not needed, then prune again.',
+      cause: first,
+    });
+  }
   const backups: ShareBackupEntry[] = share.map((s) => ({
     folderName: s.backupId,
     backupId: s.info?.backupId ?? s.backupId,
@@ -25,6 +36,7 @@ async function plan(ctx: EngineContext, config: BackupConfiguration, target: Sto
     createdDateTime: s.info?.createdDateTime ?? s.modified,
     lastModified: s.modified,
     ...(s.info ? { certificateThumbprints: s.info.encryption.certificateThumbprints } : {}),
+    ...(s.info?.sequence !== undefined ? { sequence: s.info.sequence } : {}),
   }));
   const certificateFiles = (await target.list(CERTIFICATES_DIR)).filter((e) => !e.isDirectory && e.name.toLowerCase().endsWith('.cer')).map((e) => e.name);
   const lock = await inspectBackupLock(ctx.home);

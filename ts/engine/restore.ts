@@ -8,6 +8,8 @@ import { loadConfiguration } from '../config/store.js';
 import { createDecompressStream } from '../archive/zstd-decompress.js';
 import { extractTar } from '../archive/tar-reader.js';
 import type { ManifestRole } from '../catalog/manifest.js';
+import type { RoleSource } from '../config/types.js';
+import { validateRoleName } from '../config/validate.js';
 import type { EngineContext } from './context.js';
 import { findBackup } from './backups.js';
 import { identitiesFor, type KeyMaterial } from './identities.js';
@@ -18,8 +20,36 @@ import { readRoleArchive } from './volume-reader.js';
 export interface RestoreRequest extends KeyMaterial {
   name: string;
   roleName?: string | undefined;
-  /** Restore beside the originals: <destination>/<role>. Without it, roles go back to their paths. */
+  /** Restore beside the originals: <destination>/<role>. Without it, roles go back to their registered paths. */
   destination?: string | undefined;
+}
+
+/**
+ * Where a role from a backup may be written. The manifest is not trusted for this: anyone holding
+ * the public certificate can write a valid certificate-mode backup naming any role and any source
+ * path. So a role goes back only to the path registered here under the same name, or under the
+ * destination the admin chose; its name is checked as Add-AzsBackupRole checks it, so it can
+ * never climb out of that destination.
+ */
+export function restoreTarget(role: ManifestRole, registered: RoleSource[], destination: string | undefined): string {
+  let name: string;
+  try {
+    name = validateRoleName(role.name);
+  } catch {
+    throw new AzsError('IntegrityFailed', `The backup names a role ${JSON.stringify(role.name)}, which is not a valid role name; nothing was restored.`, {
+      target: 'RoleName',
+      remediation: 'Use another backup: this one was not written by AzsBackup for this stamp.',
+    });
+  }
+  if (destination !== undefined) return join(resolve(destination), name);
+  const here = registered.find((r) => r.name.toLowerCase() === name.toLowerCase());
+  if (!here) {
+    throw new AzsError('RoleNotFound', `Role ${name} from the backup is not registered on this machine, so it has no original location to go back to; nothing was restored.`, {
+      target: name,
+      remediation: `Pass -DestinationPath to restore it under a folder you choose, or register the role with Add-AzsBackupRole -Name ${name} -Path <directory> first.`,
+    });
+  }
+  return here.path;
 }
 
 /**
@@ -36,6 +66,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
   const staged: Array<{ role: ManifestRole; temp: string; final: string }> = [];
   try {
     const record = await findBackup(ctx, config, target, request.name);
+    if (record.problem) throw new AzsError('IntegrityFailed', record.problem, { target: request.name, remediation: 'Repair or restore BackupInfo.json in that folder from another copy, or pick another backup (Get-AzsBackup).' });
     const info = record.info;
     if (!info || (record.status !== 'Succeeded' && record.status !== 'PartialSucceeded')) {
       throw new AzsError('BackupNotFound', `Backup ${record.backupId} is ${record.status} and cannot be restored.`, {
@@ -56,15 +87,17 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
       });
     }
 
+    const finals = chosen.map((role) => restoreTarget(role, config.roles, request.destination));
     const suffix = randomBytes(4).toString('hex');
     let done = 0;
-    for (const role of chosen) {
-      const final = request.destination ? join(resolve(request.destination), role.name) : role.sourcePath;
+    for (const [i, role] of chosen.entries()) {
+      const final = finals[i]!;
       const temp = `${final}.azsb-restore-${suffix}`;
       await mkdir(dirname(final), { recursive: true });
-      staged.push({ role, temp, final });
       ctx.reporter.progress('Restore', `Restoring role ${role.name}`, Math.floor((done / chosen.length) * 90));
-      await mkdir(temp, { recursive: true, mode: 0o700 });
+      // Not recursive: the folder must be new, as a failed restore deletes it.
+      await mkdir(temp, { mode: 0o700 });
+      staged.push({ role, temp, final });
       const expected = manifest.files.get(role.name) ?? new Map();
       await pipeline(readRoleArchive(target, info.backupId, role.volumes, identities), createDecompressStream(), async (source) =>
         // Byte mode: an object-mode Readable would read 16 chunks (up to 32 MiB of frames) ahead.

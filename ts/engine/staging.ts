@@ -29,7 +29,16 @@ export async function prepareStaging(stagingRoot: string, backupId: string, data
     );
   }
   const dir = join(stagingRoot, backupId);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Not recursive: the folder must be new, because removeStaging deletes it with everything in it.
+  try {
+    await mkdir(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    throw new AzsError('InvalidParameter', `The staging folder ${dir} already exists, so backup id ${backupId} is not new.`, {
+      target: 'BackupId',
+      remediation: 'Start the backup without choosing its id.',
+    });
+  }
   return dir;
 }
 

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { AzsError } from '../errors.js';
+import { AzsError, invalidParameter } from '../errors.js';
+import { isBackupId } from '../catalog/layout.js';
 import { loadConfiguration } from '../config/store.js';
 import { toAzureBackup } from '../catalog/azure-shape.js';
 import { readLocalRecords } from '../catalog/local-catalog.js';
@@ -21,7 +22,12 @@ import { openConfiguredTarget } from './share.js';
  * schedule's LastBackupTime, then retention. An on-demand backup never moves NextBackupTime.
  */
 export async function startBackup(ctx: EngineContext, request: { automatic: boolean; backupId?: string | undefined }): Promise<Record<string, unknown>> {
-  const backupId = request.backupId ?? randomUUID();
+  // The id names a folder on the share and one in the staging cache, both deleted when the backup
+  // fails: anything but a fresh GUID could name a folder that is not this backup's.
+  if (request.backupId !== undefined && !isBackupId(request.backupId)) {
+    throw invalidParameter('BackupId', request.backupId, 'a GUID (for example 3f2504e0-4f89-41d3-9a0c-0305e82c3301) that no backup uses yet');
+  }
+  const backupId = request.backupId?.toLowerCase() ?? randomUUID();
   const started = ctx.now();
   // The lock lives in the state directory, which a first command on a new machine may not have made yet.
   await mkdir(ctx.home, { recursive: true, mode: 0o700 });

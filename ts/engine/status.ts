@@ -1,5 +1,5 @@
 import { loadConfiguration } from '../config/store.js';
-import { readScheduleState } from '../schedule/schedule-state.js';
+import { alignToClock, readScheduleState } from '../schedule/schedule-state.js';
 import { formatCapacity } from '../catalog/azure-shape.js';
 import { capacityOutlook } from '../catalog/capacity.js';
 import type { EngineContext } from './context.js';
@@ -14,7 +14,7 @@ const DAY = 86_400_000;
  */
 export async function backupStatus(ctx: EngineContext): Promise<Record<string, unknown>> {
   const config = await loadConfiguration(ctx.home);
-  const schedule = await readScheduleState(ctx.home);
+  const schedule = alignToClock(await readScheduleState(ctx.home), ctx.now());
   const now = ctx.now();
   const warnings: string[] = [];
   const cert = config.encryption.mode === 'certificate' ? config.encryption.certificates[0] : undefined;
@@ -31,6 +31,7 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
         const backups = await collectBackups(ctx, config, target);
         last = backups.find((b) => b.status !== 'Running');
         for (const b of backups) if (b.info) sizes.push(b.info.storedBytes);
+        for (const b of backups) if (b.problem) warnings.push(b.problem);
       } finally {
         await target.close();
       }
@@ -47,7 +48,7 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
     if (left <= 0) warnings.push(`The encryption certificate ${cert.thumbprint} expired on ${cert.notAfter}.`);
     else if (left < 30 * DAY) warnings.push(`The encryption certificate ${cert.thumbprint} expires on ${cert.notAfter}, in ${Math.ceil(left / DAY)} day(s): rotate it.`);
   }
-  if (last && last.status === 'Failed') warnings.push(`The last backup (${last.backupId}) failed.`);
+  if (last && last.status === 'Failed') warnings.push(`The last backup (${last.backupId}) failed${last.error ? `: ${last.error}` : '.'}`);
   if (!config.isBackupSchedulerEnabled && config.path) warnings.push('Automatic backups are disabled.');
 
   return {

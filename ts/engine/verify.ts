@@ -21,6 +21,7 @@ export async function verifyBackup(ctx: EngineContext, name: string, keys: KeyMa
   const target = await openConfiguredTarget(ctx.home, config);
   try {
     const record = await findBackup(ctx, config, target, name);
+    if (record.problem) throw new AzsError('IntegrityFailed', record.problem, { target: name, remediation: 'Repair or restore BackupInfo.json in that folder from another copy, or pick another backup (Get-AzsBackup).' });
     const info = record.info;
     if (!info) {
       throw new AzsError('BackupNotFound', `Backup ${record.backupId} is ${record.status}: it never completed, so there is nothing to verify.`, { target: name });

@@ -123,7 +123,7 @@ export function onEnabled(state: ScheduleState, config: ScheduleConfig, now: Dat
   if (state.anchorTime === null || state.nextBackupTime === null) return anchoredAt(state, f, now);
   if (state.frequencyInHours !== f) return onFrequencyChanged(state, f, now);
   const next = new Date(state.nextBackupTime);
-  if (next.getTime() > now.getTime()) return state;
+  if (next.getTime() > now.getTime()) return alignToClock(state, now);
   return { ...state, nextBackupTime: iso(computeNextBackupTime(next, f, now)) };
 }
 
@@ -200,6 +200,22 @@ export function skipSlotsPassedDuringBackup(state: ScheduleState, now: Date, rea
 }
 
 /**
+ * After the clock is set back (a forward jump corrected, or a bad clock at boot fixed), the stored
+ * next slot can lie months ahead, and automatic backups would stop without a word. A slot more
+ * than one period ahead cannot be right, so it is pulled back along the same grid to the first
+ * slot after `now`: NextBackupTime is never later than now plus the frequency.
+ */
+export function alignToClock(state: ScheduleState, now: Date): ScheduleState {
+  if (state.nextBackupTime === null || state.frequencyInHours === null) return state;
+  const period = state.frequencyInHours * HOUR_MS;
+  const next = Date.parse(state.nextBackupTime);
+  if (Number.isNaN(next) || !(period > 0) || next - now.getTime() <= period) return state;
+  const periodsBack = Math.ceil((next - now.getTime()) / period) - 1;
+  const pulled = next - periodsBack * period;
+  return { ...state, anchorTime: iso(new Date(pulled - period)), nextBackupTime: iso(new Date(pulled)) };
+}
+
+/**
  * One scheduler tick. 'run' and 'skip' both consume the due slot and move NextBackupTime to the
  * first slot after `now`, so however many slots were missed (service stopped, host asleep) at
  * most one backup runs: no catch-up storm. Persist newState before starting the backup so a crash
@@ -229,8 +245,8 @@ export function onScheduleTick(state: ScheduleState, config: ScheduleConfig, now
     return wait(fresh, `schedule laid out every ${f} h; next backup at ${fresh.nextBackupTime}`);
   }
 
-  let current = state;
-  let note = '';
+  let current = alignToClock(state, now);
+  let note = current === state ? '' : 'the clock went back, so the next backup was moved to the first slot after now; ';
   if (current.frequencyInHours !== f) {
     current = onFrequencyChanged(current, f, now);
     note = `frequency changed to ${f} h; `;

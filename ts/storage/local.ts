@@ -92,7 +92,11 @@ export class LocalTarget implements StorageTarget {
     const op = `creating folder '${relPath}'`;
     await this.#requireRoot(op);
     try {
-      await fs.mkdir(full, { recursive: true });
+      const first = await fs.mkdir(full, { recursive: true });
+      // A new folder's entry lives in its parent: make it durable like the files inside it.
+      if (first !== undefined) {
+        for (let dir = full; dir !== path.dirname(first); dir = path.dirname(dir)) await syncDirectory(path.dirname(dir));
+      }
     } catch (err) {
       await this.#fail(err, op);
     }
@@ -105,7 +109,11 @@ export class LocalTarget implements StorageTarget {
     try {
       // Through a temp name so a torn copy (full disk, crash) never sits under the final name.
       await fs.copyFile(localFile, temp);
+      // Data, then name: after a power cut a volume is either whole under its name or absent,
+      // and BackupInfo.json (written after every upload) never survives volumes that did not.
+      await syncFile(temp);
       await fs.rename(temp, full);
+      await syncDirectory(path.dirname(full));
     } catch (err) {
       await fs.rm(temp, { force: true }).catch(() => undefined);
       if (errnoOf(err) === 'ENOENT' && !(await exists(localFile))) {
@@ -121,7 +129,9 @@ export class LocalTarget implements StorageTarget {
   async rename(fromRelPath: string, toRelPath: string): Promise<void> {
     try {
       // rename(2) replaces the destination atomically; libuv does the same on Windows.
-      await fs.rename(this.#resolve(fromRelPath), this.#resolve(toRelPath));
+      const to = this.#resolve(toRelPath);
+      await fs.rename(this.#resolve(fromRelPath), to);
+      await syncDirectory(path.dirname(to));
     } catch (err) {
       await this.#fail(err, `renaming '${fromRelPath}' to '${toRelPath}'`);
     }
@@ -225,6 +235,15 @@ export class LocalTarget implements StorageTarget {
   }
 
   async close(): Promise<void> {}
+}
+
+async function syncFile(file: string): Promise<void> {
+  const handle = await fs.open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -162,3 +162,24 @@ describe('certificate copies', () => {
     expect(plan.notes.join(' ')).toMatch(/Kept all certificate copies/);
   });
 });
+
+describe('a wrong clock cannot take the newest-good protection (issue 11, finding 5)', () => {
+  it('protects the highest sequence, not the latest date, and never deletes a future-dated backup', () => {
+    const future = { ...backup(-365), sequence: 1 };
+    const genuine = { ...backup(20), sequence: 2 };
+    const plan = selectBackupsToPrune([future, genuine], { retentionDays: 7, now: NOW });
+    expect(plan.protectedBackupId).toBe(genuine.backupId);
+    expect(ids(plan)).toEqual([]);
+  });
+
+  it('between backups without a sequence, one dated in the future ranks below the honest one', () => {
+    const future = backup(-30);
+    const honest = backup(20);
+    expect(newestRestorableBackup([future, honest], NOW)?.backupId).toBe(honest.backupId);
+    const plan = selectBackupsToPrune([future, honest], { retentionDays: 7, now: NOW });
+    expect(plan.protectedBackupId).toBe(honest.backupId);
+    expect(ids(plan)).toEqual([]);
+    // Without the clock check the future-dated one would win, and the honest one would be deleted.
+    expect(newestRestorableBackup([future, honest])?.backupId).toBe(future.backupId);
+  });
+});

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AzsError } from '../../../ts/errors.js';
 import {
+  alignToClock,
   computeNextBackupTime,
   initialScheduleState,
   isSchedulerEnabled,
@@ -231,5 +232,36 @@ describe('schedule.json persistence', () => {
     expect(err).toBeInstanceOf(AzsError);
     expect((err as AzsError).code).toBe('ConfigurationCorrupt');
     expect((err as AzsError).remediation).toMatch(/Delete the file/);
+  });
+});
+
+describe('clock jumps (issue 11, finding 5)', () => {
+  const YEAR = 365 * 24;
+
+  it('after a forward jump is corrected, NextBackupTime is back within one period and the next slot runs', () => {
+    let state = onEnabled(initialScheduleState(), enabled(6), at(0));
+    // The clock leaps a year ahead: the due slot runs and the next one lands a year out.
+    const jumped = onScheduleTick(state, enabled(6), at(YEAR));
+    expect(jumped.action).toBe('run');
+    state = jumped.newState;
+    expect(Date.parse(state.nextBackupTime!)).toBeGreaterThan(at(YEAR).getTime());
+    // Corrected back to real time: without alignment nothing would run for a year.
+    const back = onScheduleTick(state, enabled(6), at(7));
+    const next = Date.parse(back.newState.nextBackupTime!);
+    expect(next).toBeGreaterThan(at(7).getTime());
+    expect(next).toBeLessThanOrEqual(at(7 + 6).getTime());
+    expect(back.changed).toBe(true);
+    expect(back.reason).toMatch(/clock went back/);
+    const due = onScheduleTick(back.newState, enabled(6), new Date(next));
+    expect(due.action).toBe('run');
+  });
+
+  it('alignToClock leaves a sane schedule alone and pulls a far one onto the same grid', () => {
+    const state = onEnabled(initialScheduleState(), enabled(4), at(0));
+    expect(alignToClock(state, at(1))).toBe(state);
+    const far = { ...state, nextBackupTime: at(4 + 4 * 1000).toISOString() };
+    const aligned = alignToClock(far, at(1));
+    expect(aligned.nextBackupTime).toBe(at(4).toISOString());
+    expect(onEnabled(far, enabled(4), at(1)).nextBackupTime).toBe(at(4).toISOString());
   });
 });
