@@ -75,7 +75,7 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
   if ((await readLocalRecords(paths.catalog)).some((r) => r.backupId === backupId)) {
     throw invalidParameter('BackupId', backupId, 'a GUID that no backup uses yet (this one is in the local catalog)');
   }
-  const onShare = await scanShare(target).catch(async (err: unknown) => {
+  const onShare = await scanShare(target, ctx.home).catch(async (err: unknown) => {
     await target.close();
     throw err;
   });

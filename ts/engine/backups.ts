@@ -2,11 +2,13 @@ import { AzsError, invalidParameter, toAzsError } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
 import type { BackupConfiguration } from '../config/types.js';
 import { parseBackupInfo } from '../catalog/backup-info.js';
-import { backupFile, backupFolder, INFO_FILE, isBackupId, parseBackupName, ROOT } from '../catalog/layout.js';
+import { backupFile, INFO_FILE, isBackupId, parseBackupName, ROOT } from '../catalog/layout.js';
 import { readLocalRecords, writeLocalRecord, type LocalBackupRecord } from '../catalog/local-catalog.js';
 import { type BackupRecord, toAzureBackup } from '../catalog/azure-shape.js';
 import type { BackupInfo } from '../catalog/types.js';
-import type { StorageTarget } from '../storage/target.js';
+import { InfoCache } from '../catalog/info-cache.js';
+import { listTree, readFiles } from '../storage/batch.js';
+import type { RemoteEntry, StorageTarget } from '../storage/target.js';
 import { statePaths } from '../util/state-dir.js';
 import type { EngineContext } from './context.js';
 import { openConfiguredTarget } from './share.js';
@@ -26,48 +28,64 @@ export interface ShareBackup {
 
 /**
  * Reads every backup folder under MASBackup; folders not named like our backups are ignored.
- * A folder is an incomplete upload only when its own listing succeeded and has no BackupInfo.json:
- * a read failure or a damaged file is reported as unreadable, never guessed to be incomplete.
+ * One listing of the whole tree and one batch read of the BackupInfo.json files it shows (one
+ * smbclient session each), skipping those already read (InfoCache) whose size and time are
+ * unchanged, so the cost no longer grows with every backup kept.
+ * A folder is an incomplete upload only when that listing succeeded and shows no BackupInfo.json:
+ * a file that is listed but cannot be read or parsed is reported as unreadable, never guessed to be
+ * incomplete. A failing listing propagates: the caller learns nothing rather than something wrong.
+ * `home` names the state directory whose cache to use; without it everything is read.
  */
-export async function scanShare(target: StorageTarget): Promise<ShareBackup[]> {
-  const entries = await target.list(ROOT);
+export async function scanShare(target: StorageTarget, home?: string): Promise<ShareBackup[]> {
+  const tree = await listTree(target, ROOT);
+  const cache = home === undefined ? null : await InfoCache.load(statePaths(home).shareIndex, target.description);
   const out: ShareBackup[] = [];
-  for (const entry of entries) {
+  const toRead: { name: string; backupId: string; file: RemoteEntry; modified: Date }[] = [];
+  for (const entry of tree.get('') ?? []) {
     if (!entry.isDirectory || !isBackupId(entry.name)) continue;
+    const files = tree.get(entry.name);
+    // Listed in MASBackup but gone when its own folder was listed: deleted meanwhile (a prune by
+    // another host). Neither a backup nor an incomplete upload.
+    if (files === undefined) continue;
     const backupId = entry.name.toLowerCase();
-    let text: string | null = null;
-    let readFailure: AzsError | null = null;
-    try {
-      text = (await target.readFile(backupFile(entry.name, INFO_FILE))).toString('utf8');
-    } catch (err) {
-      readFailure = toAzsError(err);
-    }
-    if (text !== null) {
-      try {
-        out.push({ backupId, info: parseBackupInfo(text, entry.name), unreadable: null, modified: entry.modified });
-      } catch (err) {
-        out.push({ backupId, info: null, unreadable: toAzsError(err), modified: entry.modified });
-      }
-      continue;
-    }
-    // The read failed. Only the folder's own listing, succeeding without the file, proves an
-    // incomplete upload (the common case is one read per folder; this costs a listing more only
-    // here). A failing listing propagates: the caller learns nothing rather than something wrong.
-    const files = await target.list(backupFolder(entry.name));
     let modified = entry.modified;
     for (const f of files) if (f.modified.getTime() > modified.getTime()) modified = f.modified;
-    if (!files.some((f) => !f.isDirectory && f.name === INFO_FILE)) {
+    const file = files.find((f) => !f.isDirectory && f.name === INFO_FILE);
+    if (file === undefined) {
       out.push({ backupId, info: null, unreadable: null, modified });
       continue;
     }
-    const cause = readFailure!;
-    const unreadable = new AzsError(cause.code, `MASBackup/${entry.name}/BackupInfo.json could not be read: ${cause.message}`, {
-      target: `MASBackup/${entry.name}`,
+    const cached = cache?.get(backupId, file);
+    if (cached !== undefined) out.push({ backupId, info: cached, unreadable: null, modified });
+    else toRead.push({ name: entry.name, backupId, file, modified });
+  }
+
+  const contents = await readFiles(target, toRead.map((r) => backupFile(r.name, INFO_FILE)));
+  for (const r of toRead) {
+    const got = contents.get(backupFile(r.name, INFO_FILE));
+    if (Buffer.isBuffer(got)) {
+      try {
+        const info = parseBackupInfo(got.toString('utf8'), r.name);
+        cache?.put(r.backupId, r.file, info);
+        out.push({ backupId: r.backupId, info, unreadable: null, modified: r.modified });
+      } catch (err) {
+        out.push({ backupId: r.backupId, info: null, unreadable: toAzsError(err), modified: r.modified });
+      }
+      continue;
+    }
+    // Listed a moment ago, and now missing or unreadable: kept and reported, never taken for an
+    // incomplete upload.
+    const cause = got ?? new AzsError('SharePathFault', `it was listed, then not found when read`, { target: `MASBackup/${r.name}` });
+    const unreadable = new AzsError(cause.code, `MASBackup/${r.name}/BackupInfo.json could not be read: ${cause.message}`, {
+      target: `MASBackup/${r.name}`,
       ...(cause.remediation ? { remediation: cause.remediation } : {}),
       cause,
     });
-    out.push({ backupId, info: null, unreadable, modified });
+    out.push({ backupId: r.backupId, info: null, unreadable, modified: r.modified });
   }
+  // Listing order (newest first is applied by callers) does not depend on what the cache held.
+  out.sort((a, b) => a.backupId.localeCompare(b.backupId));
+  await cache?.save().catch(() => undefined);
   return out;
 }
 
@@ -108,7 +126,7 @@ async function settleCrashed(home: string, records: LocalBackupRecord[], now: Da
 }
 
 export async function collectBackups(ctx: EngineContext, config: BackupConfiguration, target: StorageTarget): Promise<BackupRecord[]> {
-  const share = await scanShare(target);
+  const share = await scanShare(target, ctx.home);
   const local = await settleCrashed(ctx.home, await readLocalRecords(statePaths(ctx.home).catalog), ctx.now());
   const byId = new Map<string, BackupRecord>();
   for (const s of share) {

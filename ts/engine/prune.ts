@@ -16,7 +16,7 @@ function pathOf(item: PrunePlan['toDelete'][number]): string {
 }
 
 async function plan(ctx: EngineContext, config: BackupConfiguration, target: StorageTarget): Promise<PrunePlan> {
-  const share = await scanShare(target);
+  const share = await scanShare(target, ctx.home);
   const damaged = share.filter((s) => s.unreadable !== null);
   if (damaged.length > 0) {
     const first = damaged[0]!.unreadable!;

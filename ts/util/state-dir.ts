@@ -18,6 +18,8 @@ export const statePaths = (home: string) => ({
   schedule: join(home, 'schedule.json'),
   lock: join(home, 'backup.lock'),
   catalog: join(home, 'catalog'),
+  /** BackupInfo.json files already read from the location (catalog/info-cache.ts). */
+  shareIndex: join(home, 'share-index.json'),
   staging: join(home, 'staging'),
   logs: join(home, 'logs'),
 });
