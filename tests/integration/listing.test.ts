@@ -1,0 +1,86 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEngine } from '../support/engine.js';
+import { startSamba, type SambaServer } from '../support/samba.js';
+import { configureStamp, newStamp, type Stamp } from '../support/stamp.js';
+
+type Obj = Record<string, unknown>;
+
+let samba: SambaServer;
+let wrapperDir: string;
+let sessionLog: string;
+
+beforeAll(async () => {
+  samba = await startSamba();
+  // smbclient as the engine finds it on PATH, counting sessions: each run appends one line.
+  wrapperDir = mkdtempSync(join(tmpdir(), 'azsb-smbwrap-'));
+  sessionLog = join(wrapperDir, 'sessions.log');
+  writeFileSync(join(wrapperDir, 'smbclient'), `#!/bin/sh\necho x >> '${sessionLog}'\nexec /usr/bin/smbclient "$@"\n`);
+  chmodSync(join(wrapperDir, 'smbclient'), 0o755);
+});
+afterAll(async () => {
+  await samba?.destroy();
+  rmSync(wrapperDir, { recursive: true, force: true });
+});
+
+const sessions = (): number => {
+  try {
+    return readFileSync(sessionLog, 'utf8').split('\n').filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+};
+
+/** A second host on the same share folder: its own state directory, the same certificate. */
+function otherHost(stamp: Stamp): Stamp {
+  const home = join(stamp.work, 'state-other-host');
+  return { ...stamp, home, run: (args, secrets) => runEngine(args, { home, env: samba.env, ...(secrets ? { secrets } : {}) }) };
+}
+
+describe('listing backups', () => {
+  it('costs the same few smbclient sessions for 1 or 12 backups, and a cache never hides what another host changed', async () => {
+    const hostA = await newStamp(samba, 'listing');
+    expect((await configureStamp(hostA, ['--encryption-cert', hostA.cert.cerPath])).error).toBeNull();
+    const hostB = otherHost(hostA);
+    expect((await configureStamp(hostB, ['--encryption-cert', hostA.cert.cerPath])).error).toBeNull();
+    const counted = (stamp: Stamp, args: string[]) =>
+      runEngine(args, { home: stamp.home, env: { ...samba.env, PATH: `${wrapperDir}:${process.env.PATH ?? ''}` } });
+
+    expect((await hostA.run(['backup', 'start'])).error).toBeNull();
+    const before = sessions();
+    const one = await counted(hostA, ['backup', 'list']);
+    expect((one.data as Obj[]).length).toBe(1);
+    const forOne = sessions() - before;
+
+    for (let i = 0; i < 11; i++) expect((await hostB.run(['backup', 'start'])).error).toBeNull();
+    const mark = sessions();
+    const twelve = await counted(hostA, ['backup', 'list']);
+    expect((twelve.data as Obj[]).length).toBe(12);
+    // Eleven backups made by the other host are all seen, and reading them did not cost a
+    // session each: a listing and one batch read.
+    expect(sessions() - mark).toBeLessThanOrEqual(forOne + 1);
+    const warm = sessions();
+    const again = await counted(hostA, ['backup', 'list']);
+    expect(again.data).toEqual(twelve.data);
+    expect(sessions() - warm).toBeLessThanOrEqual(forOne);
+
+    // The other host deletes one backup and rewrites another's metadata (damaged): the cached
+    // listing shows the deletion and reports the damage, exactly as a cold listing does.
+    const ids = (twelve.data as Obj[]).map((b) => String(b.BackupId));
+    const [gone, damaged] = [ids[3]!, ids[5]!];
+    rmSync(join(samba.shareDir, 'listing', 'MASBackup', gone), { recursive: true, force: true });
+    const infoPath = join(samba.shareDir, 'listing', 'MASBackup', damaged, 'BackupInfo.json');
+    await writeFile(infoPath, (await readFile(infoPath, 'utf8')).replace(/"status": ?"Succeeded"/, '"status": "Nonsense"'));
+    const afterChange = await hostA.run(['backup', 'list']);
+    const listed = afterChange.data as Obj[];
+    expect(listed.map((b) => b.BackupId)).not.toContain(gone);
+    expect(listed.find((b) => b.BackupId === damaged)?.Status).toBe('Failed');
+    expect(afterChange.warnings.join('\n')).toContain(damaged);
+    rmSync(join(hostA.home, 'share-index.json'));
+    const cold = await hostA.run(['backup', 'list']);
+    expect(cold.data).toEqual(afterChange.data);
+  });
+});
