@@ -387,7 +387,7 @@ function Set-AzsBackupConfiguration {
         if ($changes.Count -gt 0) {
             $action = 'Update backup configuration ({0})' -f ($changes -join ', ')
         }
-        if (-not $PSCmdlet.ShouldProcess($target, $action)) {
+        if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target $target -Action $action)) {
             return
         }
 

@@ -30,6 +30,11 @@
 .PARAMETER Verbosity
     Pester output verbosity: None, Normal, Detailed or Diagnostic.
 
+.PARAMETER FullNameFilter
+    Run only the tests whose full name matches this wildcard pattern (defaults to
+    $env:AZSB_PESTER_FILTER), for working on a few tests. A filtered run fails the last Describe
+    of Behaviour.Tests.ps1, which needs every command to have run: scripts/test never filters.
+
 .EXAMPLE
     PS> $env:AZSB_PESTER_PATH = './.tools/pester'
     PS> ./tests/pester/Invoke-Pester.ps1 -TestResultPath ./pester-results.xml
@@ -54,7 +59,11 @@ param(
     [Parameter()]
     [ValidateSet('None', 'Normal', 'Detailed', 'Diagnostic')]
     [string]
-    $Verbosity = 'Detailed'
+    $Verbosity = 'Detailed',
+
+    [Parameter()]
+    [string]
+    $FullNameFilter = $env:AZSB_PESTER_FILTER
 )
 
 Set-StrictMode -Version Latest
@@ -131,6 +140,9 @@ $configuration.Run.Path = $Path
 $configuration.Run.Exit = $true
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = $Verbosity
+if (-not [string]::IsNullOrWhiteSpace($FullNameFilter)) {
+    $configuration.Filter.FullName = $FullNameFilter
+}
 $configuration.TestResult.Enabled = $true
 $configuration.TestResult.OutputFormat = 'NUnitXml'
 $configuration.TestResult.OutputPath = $TestResultPath

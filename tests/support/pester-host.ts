@@ -21,6 +21,8 @@ try {
     ...process.env,
     ...samba.env,
     AZSB_TEST_UNC: samba.uncPath,
+    // The share's folder on this host, for tests that plant files on the share behind the engine.
+    AZSB_TEST_SHARE_DIR: samba.shareDir,
     AZSB_TEST_USER: samba.userName,
     AZSB_TEST_PASSWORD: samba.password,
     AZSB_TEST_CERT_CER: cert.cerPath,
