@@ -1,5 +1,6 @@
 import { loadConfiguration } from '../config/store.js';
 import { abortableSleep, runScheduler } from '../schedule/service.js';
+import { startHeartbeat } from '../schedule/heartbeat.js';
 import { appendLog } from '../util/log.js';
 import type { EngineContext } from './context.js';
 import { startBackup } from './start.js';
@@ -13,6 +14,10 @@ export async function runService(ctx: EngineContext, tickIntervalMs?: number): P
   const stop = () => controller.abort();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // Get-AzsBackupStatus reads this to tell a running service from none at all.
+  const heartbeat = await startHeartbeat(ctx.home, {
+    onError: (err) => process.stderr.write(`${new Date().toISOString()} warning heartbeat: ${(err as Error).message}\n`),
+  });
   try {
     await runScheduler({
       stateDir: ctx.home,
@@ -34,6 +39,7 @@ export async function runService(ctx: EngineContext, tickIntervalMs?: number): P
       ...(tickIntervalMs ? { tickIntervalMs } : {}),
     });
   } finally {
+    await heartbeat.stop();
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
   }

@@ -1,5 +1,10 @@
 import { loadConfiguration } from '../config/store.js';
 import { readScheduleState } from '../schedule/schedule-state.js';
+import { backupLockPath, inspectBackupLock } from '../schedule/backup-lock.js';
+import { judgeScheduler, readHeartbeat } from '../schedule/heartbeat.js';
+import { scheduleHealthWarnings } from '../schedule/health.js';
+import { statePaths } from '../util/state-dir.js';
+import { join } from 'node:path';
 import { formatCapacity } from '../catalog/azure-shape.js';
 import type { EngineContext } from './context.js';
 import { collectBackups } from './backups.js';
@@ -19,6 +24,7 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
   const cert = config.encryption.mode === 'certificate' ? config.encryption.certificates[0] : undefined;
 
   let capacity: number | null = null;
+  let finished: Awaited<ReturnType<typeof collectBackups>> | null = null;
   let last: Awaited<ReturnType<typeof collectBackups>>[number] | undefined;
   if (!config.path) warnings.push('No backup location is configured: no backups are being made.');
   else {
@@ -26,7 +32,8 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
       const target = await openConfiguredTarget(ctx.home, config);
       try {
         capacity = (await target.capacity()).freeBytes;
-        last = (await collectBackups(ctx, config, target)).find((b) => b.status !== 'Running');
+        finished = (await collectBackups(ctx, config, target)).filter((b) => b.status !== 'Running');
+        last = finished[0];
       } finally {
         await target.close();
       }
@@ -43,6 +50,20 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
   }
   if (last && last.status === 'Failed') warnings.push(`The last backup (${last.backupId}) failed.`);
   if (!config.isBackupSchedulerEnabled && config.path) warnings.push('Automatic backups are disabled.');
+  warnings.push(
+    ...scheduleHealthWarnings({
+      now,
+      configured: Boolean(config.path),
+      enabled: config.isBackupSchedulerEnabled,
+      frequencyInHours: config.backupFrequencyInHours,
+      schedule,
+      scheduler: judgeScheduler(await readHeartbeat(ctx.home), now),
+      lock: await inspectBackupLock(ctx.home),
+      lockFile: backupLockPath(ctx.home),
+      schedulerLog: join(statePaths(ctx.home).logs, 'scheduler.log'),
+      backups: finished?.map((b) => ({ backupId: b.backupId, status: b.status, createdDateTime: b.createdDateTime, roleStatus: b.info?.roleStatus })) ?? null,
+    }),
+  );
 
   return {
     Location: config.location,
