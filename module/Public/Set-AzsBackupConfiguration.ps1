@@ -81,6 +81,14 @@ function Set-AzsBackupConfiguration {
     .PARAMETER Tag
         Resource tags of the backup location, as a hashtable.
 
+    .PARAMETER SmbSigning
+        SMB signing for a UNC backup path: Required (the default) refuses a session the file
+        server does not sign, so nobody on the network path can alter backup traffic unseen.
+        Relaxed accepts unsigned sessions from an old server that cannot sign; it is an
+        AzsBackup extension, writes a warning when set and keeps one in Get-AzsBackupStatus.
+        On Windows the SMB redirector follows the operating system's signing policy instead
+        (Set-SmbClientConfiguration -RequireSecuritySignature).
+
     .PARAMETER AsJob
         Runs the command as a PowerShell job and returns the job; its output is the updated
         backup location.
@@ -216,6 +224,11 @@ function Set-AzsBackupConfiguration {
         $Tag,
 
         [Parameter()]
+        [ValidateSet('Required', 'Relaxed')]
+        [string]
+        $SmbSigning,
+
+        [Parameter()]
         [switch]
         $AsJob,
 
@@ -336,6 +349,9 @@ function Set-AzsBackupConfiguration {
         }
         if ($PSBoundParameters.ContainsKey('BackupRetentionPeriodInDays')) {
             $options['--retention'] = [string]$BackupRetentionPeriodInDays
+        }
+        if ($PSBoundParameters.ContainsKey('SmbSigning')) {
+            $options['--smb-signing'] = $SmbSigning
         }
         if ($null -ne $schedulerEnabled) {
             if ($schedulerEnabled) {

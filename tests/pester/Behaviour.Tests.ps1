@@ -722,6 +722,19 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
             , $status.Warnings | Should -BeOfType [string[]]
         }
 
+        It 'Set-AzsBackupConfiguration -SmbSigning Relaxed warns, and so does the status until it is Required again' {
+            $null = Set-TestConfiguration
+            $warnings = $null
+            $null = Set-AzsBackupConfiguration -SmbSigning Relaxed -WarningVariable warnings -WarningAction SilentlyContinue
+            ($warnings | Out-String) | Should -BeLike '*SMB signing is relaxed*'
+            ((Get-AzsBackupStatus -WarningAction SilentlyContinue).Warnings -join ' ') | Should -BeLike '*SMB signing is relaxed*'
+            $warnings = $null
+            $null = Set-AzsBackupConfiguration -SmbSigning Required -WarningVariable warnings -WarningAction SilentlyContinue
+            ($warnings | Out-String) | Should -Not -BeLike '*SMB signing is relaxed*'
+            ((Get-AzsBackupStatus -WarningAction SilentlyContinue).Warnings -join ' ') | Should -Not -BeLike '*SMB signing is relaxed*'
+            { Set-AzsBackupConfiguration -SmbSigning 'Off' } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Set-AzsBackupConfiguration'
+        }
+
         It 'Invoke-AzsPruneBackupLocationExternalStore -OperationType DryRun -PassThru returns a PruneList' {
             $null = Set-TestConfiguration
             $list = Invoke-AzsPruneBackupLocationExternalStore -OperationType DryRun -PassThru

@@ -23,6 +23,8 @@ export interface SambaOptions {
   extraGlobal?: Record<string, string>;
   /** Name of the share; default 'backups'. */
   shareName?: string;
+  /** More settings of the share section, e.g. {'guest ok': 'yes'}. */
+  extraShare?: Record<string, string>;
 }
 
 export interface SambaServer {
@@ -170,6 +172,7 @@ function renderConf(values: {
     'valid users': TEST_UNIX_USER,
     'create mask': '0644',
     'directory mask': '0755',
+    ...options.extraShare,
   };
   const section = (name: string, entries: Record<string, string>): string =>
     `[${name}]\n${Object.entries(entries)

@@ -27,6 +27,7 @@ export function defaultConfiguration(): BackupConfiguration {
     tags: {},
     stagingPath: null,
     volumeSizeBytes: DEFAULT_VOLUME_SIZE,
+    smbSigning: 'Required',
   };
 }
 
@@ -66,6 +67,8 @@ export async function loadConfiguration(home: string): Promise<BackupConfigurati
   // Settings written before automatic backups existed come up with them off until an admin
   // enables them, so they cannot collide with an external scheduler still in place.
   if (typeof raw.isBackupSchedulerEnabled !== 'boolean') merged.isBackupSchedulerEnabled = false;
+  // Only an explicit, valid 'Relaxed' turns signing off; anything else (older files, damage) requires it.
+  if (merged.smbSigning !== 'Relaxed') merged.smbSigning = 'Required';
   return merged;
 }
 

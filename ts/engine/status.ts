@@ -9,6 +9,7 @@ import { formatCapacity } from '../catalog/azure-shape.js';
 import type { EngineContext } from './context.js';
 import { collectBackups } from './backups.js';
 import { openConfiguredTarget } from './share.js';
+import { RELAXED_SIGNING_WARNING } from './configuration.js';
 
 const DAY = 86_400_000;
 
@@ -50,6 +51,7 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
   }
   if (last && last.status === 'Failed') warnings.push(`The last backup (${last.backupId}) failed.`);
   if (!config.isBackupSchedulerEnabled && config.path) warnings.push('Automatic backups are disabled.');
+  if (config.smbSigning === 'Relaxed' && config.path) warnings.push(RELAXED_SIGNING_WARNING);
   warnings.push(
     ...scheduleHealthWarnings({
       now,
