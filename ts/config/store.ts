@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { AzsError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { statePaths } from '../util/state-dir.js';
+import { ensureStateDirectory } from '../util/state-dir-acl.js';
 import {
   type BackupConfiguration,
   DEFAULT_FREQUENCY_HOURS,
@@ -73,5 +74,8 @@ export async function loadConfiguration(home: string): Promise<BackupConfigurati
 }
 
 export async function saveConfiguration(home: string, config: BackupConfiguration): Promise<void> {
+  // The first write on a new machine creates the state directory: readable by the service's
+  // accounts only (SYSTEM and Administrators on Windows).
+  await ensureStateDirectory(home);
   await writeFileAtomic(statePaths(home).config, `${JSON.stringify(config, null, 2)}\n`, 0o600);
 }

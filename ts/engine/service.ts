@@ -2,6 +2,7 @@ import { loadConfiguration } from '../config/store.js';
 import { abortableSleep, runScheduler } from '../schedule/service.js';
 import { startHeartbeat } from '../schedule/heartbeat.js';
 import { appendLog } from '../util/log.js';
+import { ensureStateDirectory } from '../util/state-dir-acl.js';
 import type { EngineContext } from './context.js';
 import { startBackup } from './start.js';
 
@@ -14,6 +15,7 @@ export async function runService(ctx: EngineContext, tickIntervalMs?: number): P
   const stop = () => controller.abort();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  await ensureStateDirectory(ctx.home);
   // Get-AzsBackupStatus reads this to tell a running service from none at all.
   const heartbeat = await startHeartbeat(ctx.home, {
     onError: (err) => process.stderr.write(`${new Date().toISOString()} warning heartbeat: ${(err as Error).message}\n`),
