@@ -295,7 +295,14 @@ export async function acquireBackupLock(
     // Registered before the file exists, so a judge in this process never sees our own fresh
     // lock as one "naming this process that it does not hold".
     heldHere.add(heldKey(lockFile, content));
-    if (await tryCreate(lockFile, content)) {
+    let created: boolean;
+    try {
+      created = await tryCreate(lockFile, content);
+    } catch (err) {
+      heldHere.delete(heldKey(lockFile, content));
+      throw err;
+    }
+    if (created) {
       let released = false;
       return {
         info,

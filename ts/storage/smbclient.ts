@@ -371,7 +371,8 @@ export class SmbClientTarget implements StorageTarget {
   #error(code: ShareErrorCode, operation: string, status: string | undefined, detail: string | undefined): AzsError {
     // A server that cannot sign the session (an old server, a guest-only share) fails session
     // setup like a wrong password does; say what else it may be, and how to allow it knowingly.
-    const unsigned = code === 'ShareAuthentication' && this.#signing === 'Required' && /session setup failed/i.test(detail ?? '');
+    // (A wrong password is LOGON_FAILURE; a session that fails its signature check is ACCESS_DENIED.)
+    const unsigned = code === 'ShareAuthentication' && this.#signing === 'Required' && status === 'NT_STATUS_ACCESS_DENIED' && /session setup failed/i.test(detail ?? '');
     return shareError(code, {
       location: this.description,
       operation,
