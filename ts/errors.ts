@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   CertificateHasPrivateKey: { category: 'SecurityError', exitCode: 3 },
   EncryptionNotConfigured: { category: 'InvalidOperation', exitCode: 3 },
   EncryptionKeyModeClosed: { category: 'InvalidOperation', exitCode: 3 },
+  StateDirectoryUnprotected: { category: 'PermissionDenied', exitCode: 3 },
   SourceRejected: { category: 'InvalidArgument', exitCode: 4 },
   StagingSpaceLow: { category: 'ResourceUnavailable', exitCode: 4 },
   ShareOutOfCapacity: { category: 'ResourceUnavailable', exitCode: 5 },

@@ -65,7 +65,7 @@ function Add-AzsBackupRole {
     process {
         Write-AzsBackupIgnoredParameter -BoundParameters $PSBoundParameters -Name 'DefaultProfile'
         $fullPath = Resolve-AzsBackupFileSystemPath -Caller $PSCmdlet -Path $Path
-        if (-not $PSCmdlet.ShouldProcess(('{0} ({1})' -f $Name, $fullPath), 'Add backup role')) {
+        if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target ('{0} ({1})' -f $Name, $fullPath) -Action 'Add backup role')) {
             return
         }
         $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'role', 'add', '--name', $Name, '--path', $fullPath -Activity 'Add backup role'

@@ -48,7 +48,7 @@ function Disable-AzsBackupSchedule {
 
     process {
         Write-AzsBackupIgnoredParameter -BoundParameters $PSBoundParameters -Name 'DefaultProfile'
-        if (-not $PSCmdlet.ShouldProcess('backup location', 'Disable automatic backups')) {
+        if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target 'backup location' -Action 'Disable automatic backups')) {
             return
         }
         $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'schedule', 'disable' -Activity 'Disable automatic backups'

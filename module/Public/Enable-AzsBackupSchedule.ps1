@@ -45,7 +45,7 @@ function Enable-AzsBackupSchedule {
 
     process {
         Write-AzsBackupIgnoredParameter -BoundParameters $PSBoundParameters -Name 'DefaultProfile'
-        if (-not $PSCmdlet.ShouldProcess('backup location', 'Enable automatic backups')) {
+        if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target 'backup location' -Action 'Enable automatic backups')) {
             return
         }
         $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'schedule', 'enable' -Activity 'Enable automatic backups'

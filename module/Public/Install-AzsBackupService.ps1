@@ -61,7 +61,7 @@ function Install-AzsBackupService {
     $root = Resolve-AzsBackupFileSystemPath -Caller $PSCmdlet -Path $RootPath
     if ($IsWindows) {
         $engineStatus = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'service', 'show', '--root', $root -Activity 'Install scheduler service'
-        if (-not $PSCmdlet.ShouldProcess('AzsBackup Scheduler', 'Register and start the scheduled task')) {
+        if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target 'AzsBackup Scheduler' -Action 'Register and start the scheduled task')) {
             return
         }
         $enginePath = [string](Get-AzsBackupMemberValue -InputObject $engineStatus -Name 'EnginePath')
@@ -81,7 +81,7 @@ function Install-AzsBackupService {
     if ($root -eq '/') {
         $action = 'Write, enable and start the systemd unit'
     }
-    if (-not $PSCmdlet.ShouldProcess($unitPath, $action)) {
+    if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target $unitPath -Action $action)) {
         return
     }
     $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'service', 'install', '--root', $root -Activity 'Install scheduler service'

@@ -174,7 +174,7 @@ function Invoke-AzsPruneBackupLocationExternalStore {
         if ($isDryRun) {
             $action = 'List what a prune would delete (DryRun)'
         }
-        if (-not $PSCmdlet.ShouldProcess('backup store', $action)) {
+        if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target 'backup store' -Action $action)) {
             return
         }
 

@@ -122,7 +122,7 @@ function New-AzsBackupEncryptionCertificate {
     catch {
         $PSCmdlet.ThrowTerminatingError((New-AzsBackupErrorRecord -Message ("-Subject '{0}' is not a valid distinguished name: {1}" -f $Subject, $_.Exception.Message) -ErrorId 'AzsBackup.InvalidParameter' -Category InvalidArgument -TargetObject 'Subject' -RecommendedAction "Pass a distinguished name such as 'CN=AzsBackup Encryption, O=Contoso'." -Exception $_.Exception))
     }
-    if (-not $PSCmdlet.ShouldProcess(('{0} and {1}' -f $cerFile, $pfxFile), ('Create self-signed encryption certificate {0}' -f $Subject))) {
+    if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target ('{0} and {1}' -f $cerFile, $pfxFile) -Action ('Create self-signed encryption certificate {0}' -f $Subject))) {
         return
     }
 

@@ -63,7 +63,7 @@ function Remove-AzsBackupRole {
 
     process {
         Write-AzsBackupIgnoredParameter -BoundParameters $PSBoundParameters -Name 'DefaultProfile'
-        if (-not $PSCmdlet.ShouldProcess($Name, 'Remove backup role')) {
+        if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target $Name -Action 'Remove backup role')) {
             return
         }
         $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'role', 'remove', '--name', $Name -Activity 'Remove backup role'

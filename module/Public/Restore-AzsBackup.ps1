@@ -20,7 +20,10 @@ function Restore-AzsBackup {
 
         As in Azs.Backup.Admin, the command asks for confirmation ("Restore from backup at
         location <location>?") unless -Force is given, honours -WhatIf and -Confirm, and returns
-        $true with -PassThru. The backup can be named (GUID or 'region/guid'), piped in, or given
+        $true with -PassThru. Where no prompt can be shown (pwsh -NonInteractive, a scheduled
+        task, a job), a restore without -Force, like any of these commands run with -Confirm,
+        stops with the terminating error AzsBackup.ConfirmationRequired and changes nothing.
+        The backup can be named (GUID or 'region/guid'), piped in, or given
         by resource id; -RestoreOption takes the Az hashtable form
         @{ RoleName = ...; DecryptionCertBase64 = ...; DecryptionCertPassword = ... }.
 
@@ -255,7 +258,7 @@ function Restore-AzsBackup {
         if ($null -ne $destination) {
             $whereTo = $destination
         }
-        if (-not $PSCmdlet.ShouldProcess($backupName, ('Restore {0} to {1}' -f $scope, $whereTo))) {
+        if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target $backupName -Action ('Restore {0} to {1}' -f $scope, $whereTo))) {
             return
         }
 
@@ -264,7 +267,11 @@ function Restore-AzsBackup {
             # names its location as Azs.Backup.Admin's does.
             $backupData = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'backup', 'get', $backupName -Activity 'Get backup'
             $backupLocation = [string](Get-AzsBackupMemberValue -InputObject $backupData -Name 'Location')
-            if (-not $PSCmdlet.ShouldContinue(('Restore from backup at location {0}?' -f $backupLocation), ('Performing operation restore using backup {0}.' -f $backupName))) {
+            # Without a prompt (pwsh -NonInteractive, a scheduled task) this is a terminating
+            # error that changes nothing: only -Force restores unattended.
+            $question = 'Restore from backup at location {0}?' -f $backupLocation
+            $caption = 'Performing operation restore using backup {0}.' -f $backupName
+            if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Query $question -Caption $caption -RecommendedAction 'Run Restore-AzsBackup again with -Force to restore without a prompt (it replaces the data of the roles it restores), or with -WhatIf to see what it would restore.')) {
                 return
             }
         }

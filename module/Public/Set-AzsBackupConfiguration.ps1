@@ -82,6 +82,14 @@ function Set-AzsBackupConfiguration {
     .PARAMETER Tag
         Resource tags of the backup location, as a hashtable.
 
+    .PARAMETER SmbSigning
+        SMB signing for a UNC backup path: Required (the default) refuses a session the file
+        server does not sign, so nobody on the network path can alter backup traffic unseen.
+        Relaxed accepts unsigned sessions from an old server that cannot sign; it is an
+        AzsBackup extension, writes a warning when set and keeps one in Get-AzsBackupStatus.
+        On Windows the SMB redirector follows the operating system's signing policy instead
+        (Set-SmbClientConfiguration -RequireSecuritySignature).
+
     .PARAMETER AsJob
         Runs the command as a PowerShell job and returns the job; its output is the updated
         backup location.
@@ -218,6 +226,11 @@ function Set-AzsBackupConfiguration {
         $Tag,
 
         [Parameter()]
+        [ValidateSet('Required', 'Relaxed')]
+        [string]
+        $SmbSigning,
+
+        [Parameter()]
         [switch]
         $AsJob,
 
@@ -339,6 +352,9 @@ function Set-AzsBackupConfiguration {
         if ($PSBoundParameters.ContainsKey('BackupRetentionPeriodInDays')) {
             $options['--retention'] = [string]$BackupRetentionPeriodInDays
         }
+        if ($PSBoundParameters.ContainsKey('SmbSigning')) {
+            $options['--smb-signing'] = $SmbSigning
+        }
         if ($null -ne $schedulerEnabled) {
             if ($schedulerEnabled) {
                 $options['--scheduler'] = 'true'
@@ -389,7 +405,7 @@ function Set-AzsBackupConfiguration {
         if ($changes.Count -gt 0) {
             $action = 'Update backup configuration ({0})' -f ($changes -join ', ')
         }
-        if (-not $PSCmdlet.ShouldProcess($target, $action)) {
+        if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target $target -Action $action)) {
             return
         }
 

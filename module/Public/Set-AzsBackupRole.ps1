@@ -60,7 +60,7 @@ function Set-AzsBackupRole {
     process {
         Write-AzsBackupIgnoredParameter -BoundParameters $PSBoundParameters -Name 'DefaultProfile'
         $fullPath = Resolve-AzsBackupFileSystemPath -Caller $PSCmdlet -Path $Path
-        if (-not $PSCmdlet.ShouldProcess(('{0} ({1})' -f $Name, $fullPath), 'Change backup role path')) {
+        if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target ('{0} ({1})' -f $Name, $fullPath) -Action 'Change backup role path')) {
             return
         }
         $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'role', 'set', '--name', $Name, '--path', $fullPath -Activity 'Change backup role'

@@ -127,7 +127,7 @@ function Start-AzsBackup {
         if ($PSBoundParameters.ContainsKey('Location')) {
             $target = $Location
         }
-        if (-not $PSCmdlet.ShouldProcess($target, 'Start backup')) {
+        if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target $target -Action 'Start backup')) {
             return
         }
 

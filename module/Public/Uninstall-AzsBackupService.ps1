@@ -46,7 +46,7 @@ function Uninstall-AzsBackupService {
     $root = Resolve-AzsBackupFileSystemPath -Caller $PSCmdlet -Path $RootPath
     if ($IsWindows) {
         $engineStatus = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'service', 'show', '--root', $root -Activity 'Uninstall scheduler service'
-        if (-not $PSCmdlet.ShouldProcess('AzsBackup Scheduler', 'Stop and unregister the scheduled task')) {
+        if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target 'AzsBackup Scheduler' -Action 'Stop and unregister the scheduled task')) {
             return
         }
         if ($null -ne (Get-ScheduledTask -TaskName 'AzsBackup Scheduler' -ErrorAction SilentlyContinue)) {
@@ -57,7 +57,7 @@ function Uninstall-AzsBackupService {
         return
     }
     $unitPath = Join-Path -Path $root -ChildPath 'etc/systemd/system/azsbackup.service'
-    if (-not $PSCmdlet.ShouldProcess($unitPath, 'Stop, disable and remove the systemd unit')) {
+    if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target $unitPath -Action 'Stop, disable and remove the systemd unit')) {
         return
     }
     $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'service', 'uninstall', '--root', $root -Activity 'Uninstall scheduler service'

@@ -4,6 +4,7 @@
 
     The test runner passes the share and certificates in the environment:
       AZSB_TEST_UNC            UNC path of the share, e.g. \\127.0.0.1\backup
+      AZSB_TEST_SHARE_DIR      the folder on this host that the share serves
       AZSB_TEST_USER           share account
       AZSB_TEST_PASSWORD       its password
       AZSBACKUP_SMB_PORT       SMB port of the test server (read by the engine itself)
@@ -42,7 +43,7 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
         Get-Module -Name 'AzsBackup' | Remove-Module -Force
         Import-Module -Name (Join-Path -Path $repoRoot -ChildPath 'AzsBackup.psd1') -Force -ErrorAction Stop
 
-        foreach ($variableName in @('AZSB_TEST_UNC', 'AZSB_TEST_USER', 'AZSB_TEST_PASSWORD', 'AZSB_TEST_CERT_CER', 'AZSB_TEST_CERT_PFX', 'AZSB_TEST_PFX_PASSWORD', 'AZSB_TEST_OTHER_PFX')) {
+        foreach ($variableName in @('AZSB_TEST_UNC', 'AZSB_TEST_SHARE_DIR', 'AZSB_TEST_USER', 'AZSB_TEST_PASSWORD', 'AZSB_TEST_CERT_CER', 'AZSB_TEST_CERT_PFX', 'AZSB_TEST_PFX_PASSWORD', 'AZSB_TEST_OTHER_PFX')) {
             if ([string]::IsNullOrEmpty([System.Environment]::GetEnvironmentVariable($variableName))) {
                 throw "The behaviour tests need the environment variable $variableName (see the header of this file)."
             }
@@ -471,6 +472,178 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
         }
     }
 
+    Context 'an unconfirmed change changes nothing (pwsh -NonInteractive)' {
+        BeforeAll {
+            # Each command runs in a fresh `pwsh -NonInteractive -File`, as a scheduled task runs
+            # it: no try/catch around it. Inside Pester's own try/catch a statement-terminating
+            # error from a prompt that cannot be shown would stop the cmdlet anyway and hide the
+            # very fault these tests are about.
+            $script:childPwsh = @([System.Environment]::ProcessPath)
+            if ([System.IO.Path]::GetFileNameWithoutExtension($script:childPwsh[0]) -eq 'dotnet') {
+                $script:childPwsh += Join-Path -Path $PSHOME -ChildPath 'pwsh.dll'
+            }
+            $script:childManifest = Join-Path -Path $repoRoot -ChildPath 'AzsBackup.psd1'
+
+            function Invoke-NonInteractive {
+                # Returns the child's output; every error it met is printed as ERRORID=, MESSAGE=
+                # and ACTION= lines.
+                param([Parameter(Mandatory)] [string] $Command)
+                $file = Join-Path -Path $TestDrive -ChildPath ('noninteractive-{0}.ps1' -f [guid]::NewGuid().ToString('N'))
+                $body = @(
+                    '$PSStyle.OutputRendering = [System.Management.Automation.OutputRendering]::PlainText'
+                    ("Import-Module -Name '{0}' -ErrorAction Stop" -f $script:childManifest.Replace("'", "''"))
+                    '$pfxPassword = ConvertTo-SecureString -String $env:AZSB_TEST_PFX_PASSWORD -AsPlainText -Force'
+                    '$Error.Clear()'
+                    $Command
+                    'foreach ($record in @($Error)) { "ERRORID=$($record.FullyQualifiedErrorId)"; "MESSAGE=$($record.Exception.Message)"; if ($null -ne $record.ErrorDetails) { "ACTION=$($record.ErrorDetails.RecommendedAction)" } }'
+                    "'CHILD-END'"
+                )
+                Set-Content -LiteralPath $file -Value $body -Encoding utf8NoBOM
+                $arguments = @($script:childPwsh | Select-Object -Skip 1) + @('-NoLogo', '-NoProfile', '-NonInteractive', '-File', $file)
+                $output = & $script:childPwsh[0] @arguments 2>&1 | Out-String
+                $output | Should -Match 'CHILD-END' -Because "the child session must run to its end:`n$output"
+                return $output
+            }
+
+            function Assert-NotConfirmed {
+                param([Parameter(Mandatory)] [string] $Output, [Parameter(Mandatory)] [string] $CommandName, [Parameter(Mandatory)] [string] $Remedy)
+                $Output | Should -Match ('ERRORID=AzsBackup\.ConfirmationRequired,{0}' -f [regex]::Escape($CommandName)) -Because "an unconfirmed $CommandName must fail:`n$Output"
+                $Output | Should -Match 'MESSAGE=.*Nothing was changed'
+                $Output | Should -Match ('ACTION=.*{0}' -f [regex]::Escape($Remedy))
+            }
+        }
+
+        AfterEach {
+            foreach ($name in @('AZSB_CHILD_PATH', 'AZSB_CHILD_BACKUP', 'AZSB_CHILD_FILE')) {
+                Remove-Item -LiteralPath ('Env:{0}' -f $name) -ErrorAction Ignore
+            }
+        }
+
+        It 'Restore-AzsBackup without -Force restores nothing and says to use -Force' {
+            $null = Set-TestConfiguration
+            $roleRoot = Join-Path -Path $TestDrive -ChildPath ('confirm-{0}/KeyVault' -f [guid]::NewGuid().ToString('N'))
+            $null = New-Item -ItemType Directory -Path $roleRoot
+            $aFile = Join-Path -Path $roleRoot -ChildPath 'a.txt'
+            $lateFile = Join-Path -Path $roleRoot -ChildPath 'late.txt'
+            Set-Content -LiteralPath $aFile -Value 'v1'
+            $null = Add-AzsBackupRole -Name 'KeyVault' -Path $roleRoot
+            $env:AZSB_CHILD_BACKUP = (Start-AzsBackup).Name
+            Set-Content -LiteralPath $aFile -Value 'v2'
+            Set-Content -LiteralPath $lateFile -Value 'made after the backup'
+            $restore = 'Restore-AzsBackup -Name $env:AZSB_CHILD_BACKUP -DecryptionCertPath $env:AZSB_TEST_CERT_PFX -DecryptionCertPassword $pfxPassword'
+
+            $output = Invoke-NonInteractive -Command $restore
+            Get-Content -LiteralPath $aFile | Should -Be 'v2' -Because "nothing may be restored without confirmation:`n$output"
+            Test-Path -LiteralPath $lateFile | Should -BeTrue
+            Assert-NotConfirmed -Output $output -CommandName 'Restore-AzsBackup' -Remedy '-Force'
+
+            # The same restore with -Force runs, in the same kind of session.
+            $output = Invoke-NonInteractive -Command ($restore + ' -Force')
+            $output | Should -Not -Match 'ERRORID='
+            Get-Content -LiteralPath $aFile | Should -Be 'v1'
+        }
+
+        It '<Command> -Confirm changes nothing; -Confirm:$false does' -ForEach @(
+            @{
+                Command  = 'Add-AzsBackupRole -Name NRP -Path $env:AZSB_CHILD_PATH'
+                Name     = 'Add-AzsBackupRole'
+                Arrange  = { $env:AZSB_CHILD_PATH = New-RoleData -Name 'NRP' }
+                Snapshot = { (@(Get-AzsBackupRole | ForEach-Object -Process { $_.Name }) | Sort-Object) -join ',' }
+            }
+            @{
+                Command  = 'Remove-AzsBackupRole -Name KeyVault'
+                Name     = 'Remove-AzsBackupRole'
+                Arrange  = {}
+                Snapshot = { (@(Get-AzsBackupRole | ForEach-Object -Process { $_.Name }) | Sort-Object) -join ',' }
+            }
+            @{
+                Command  = 'Set-AzsBackupConfiguration -BackupFrequencyInHours 5'
+                Name     = 'Set-AzsBackupConfiguration'
+                Arrange  = {}
+                Snapshot = { Get-ConfigurationSnapshot }
+            }
+            @{
+                Command  = 'Disable-AzsBackupSchedule'
+                Name     = 'Disable-AzsBackupSchedule'
+                Arrange  = { $null = Enable-AzsBackupSchedule }
+                Snapshot = { Get-ConfigurationSnapshot }
+            }
+            @{
+                Command  = 'Enable-AzsBackupSchedule'
+                Name     = 'Enable-AzsBackupSchedule'
+                Arrange  = { $null = Disable-AzsBackupSchedule }
+                Snapshot = { Get-ConfigurationSnapshot }
+            }
+            @{
+                Command  = 'Start-AzsBackup'
+                Name     = 'Start-AzsBackup'
+                Arrange  = {}
+                Snapshot = { @(Get-AzsBackup).Count }
+            }
+            @{
+                # A certificate copy no backup refers to is what a prune deletes.
+                Command  = 'Invoke-AzsPruneBackupLocationExternalStore'
+                Name     = 'Invoke-AzsPruneBackupLocationExternalStore'
+                Arrange  = {
+                    $null = Start-AzsBackup
+                    $env:AZSB_CHILD_FILE = Join-Path -Path $env:AZSB_TEST_SHARE_DIR -ChildPath ('MASBackup/certificates/{0}.cer' -f ('AB' * 20))
+                    Set-Content -LiteralPath $env:AZSB_CHILD_FILE -Value 'an old certificate copy'
+                }
+                Snapshot = { Test-Path -LiteralPath $env:AZSB_CHILD_FILE }
+            }
+            @{
+                Command  = 'Set-AzsBackupRole -Name KeyVault -Path $env:AZSB_CHILD_FILE'
+                Name     = 'Set-AzsBackupRole'
+                Arrange  = { $env:AZSB_CHILD_FILE = New-RoleData -Name 'KeyVault' }
+                Snapshot = { (Get-AzsBackupRole -Name 'KeyVault').Path }
+            }
+            @{
+                Command  = 'New-AzsBackupEncryptionCertificate -CerPath "$env:AZSB_CHILD_FILE.cer" -PfxPath "$env:AZSB_CHILD_FILE.pfx" -Password $pfxPassword -KeyLength 2048'
+                Name     = 'New-AzsBackupEncryptionCertificate'
+                Arrange  = { $env:AZSB_CHILD_FILE = Join-Path -Path $TestDrive -ChildPath ('unconfirmed-{0}' -f [guid]::NewGuid().ToString('N')) }
+                Snapshot = { Test-Path -LiteralPath "$env:AZSB_CHILD_FILE.pfx" }
+            }
+            @{
+                Command  = 'Install-AzsBackupService -RootPath $env:AZSB_CHILD_FILE'
+                Name     = 'Install-AzsBackupService'
+                Arrange  = { $env:AZSB_CHILD_FILE = (New-Item -ItemType Directory -Path (Join-Path -Path $TestDrive -ChildPath ('root-{0}' -f [guid]::NewGuid().ToString('N')))).FullName }
+                Snapshot = { (Get-AzsBackupService -RootPath $env:AZSB_CHILD_FILE).Installed }
+            }
+            @{
+                Command  = 'Uninstall-AzsBackupService -RootPath $env:AZSB_CHILD_FILE'
+                Name     = 'Uninstall-AzsBackupService'
+                Arrange  = {
+                    $env:AZSB_CHILD_FILE = (New-Item -ItemType Directory -Path (Join-Path -Path $TestDrive -ChildPath ('root-{0}' -f [guid]::NewGuid().ToString('N')))).FullName
+                    $null = Install-AzsBackupService -RootPath $env:AZSB_CHILD_FILE -Confirm:$false
+                }
+                Snapshot = { (Get-AzsBackupService -RootPath $env:AZSB_CHILD_FILE).Installed }
+            }
+            @{
+                Command  = 'Restore-AzsBackup -Name $env:AZSB_CHILD_BACKUP -DecryptionCertPath $env:AZSB_TEST_CERT_PFX -DecryptionCertPassword $pfxPassword -Force'
+                Name     = 'Restore-AzsBackup'
+                Arrange  = {
+                    $env:AZSB_CHILD_BACKUP = (Start-AzsBackup).Name
+                    Set-Content -LiteralPath (Join-Path -Path $env:AZSB_CHILD_PATH -ChildPath 'settings.json') -Value 'changed after the backup'
+                }
+                Snapshot = { ((Get-RelativeFileHash -Root $env:AZSB_CHILD_PATH).GetEnumerator() | Sort-Object -Property Name | ForEach-Object -Process { '{0}={1}' -f $_.Name, $_.Value }) -join ';' }
+            }
+        ) {
+            $null = Set-TestConfiguration
+            $env:AZSB_CHILD_PATH = New-RoleData -Name 'KeyVault'
+            $null = Add-AzsBackupRole -Name 'KeyVault' -Path $env:AZSB_CHILD_PATH
+            . $Arrange
+            $before = & $Snapshot
+
+            $output = Invoke-NonInteractive -Command ($Command + ' -Confirm')
+            & $Snapshot | Should -Be $before -Because "nothing may change without confirmation:`n$output"
+            Assert-NotConfirmed -Output $output -CommandName $Name -Remedy '-Confirm:$false'
+
+            $output = Invoke-NonInteractive -Command ($Command + ' -Confirm:$false')
+            $output | Should -Not -Match 'ERRORID='
+            & $Snapshot | Should -Not -Be $before
+        }
+    }
+
     Context 'bad input leaves the configuration and backups intact' {
         BeforeEach {
             $null = Set-TestConfiguration
@@ -602,6 +775,19 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
             # Whole again: listed as it was, without a warning.
             (Get-AzsBackup -Name $backup.BackupId -WarningVariable okWarnings).Status | Should -Be 'Succeeded'
             $okWarnings | Should -BeNullOrEmpty
+        }
+
+        It 'Set-AzsBackupConfiguration -SmbSigning Relaxed warns, and so does the status until it is Required again' {
+            $null = Set-TestConfiguration
+            $warnings = $null
+            $null = Set-AzsBackupConfiguration -SmbSigning Relaxed -WarningVariable warnings -WarningAction SilentlyContinue
+            ($warnings | Out-String) | Should -BeLike '*SMB signing is relaxed*'
+            ((Get-AzsBackupStatus -WarningAction SilentlyContinue).Warnings -join ' ') | Should -BeLike '*SMB signing is relaxed*'
+            $warnings = $null
+            $null = Set-AzsBackupConfiguration -SmbSigning Required -WarningVariable warnings -WarningAction SilentlyContinue
+            ($warnings | Out-String) | Should -Not -BeLike '*SMB signing is relaxed*'
+            ((Get-AzsBackupStatus -WarningAction SilentlyContinue).Warnings -join ' ') | Should -Not -BeLike '*SMB signing is relaxed*'
+            { Set-AzsBackupConfiguration -SmbSigning 'Off' } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Set-AzsBackupConfiguration'
         }
 
         It 'Invoke-AzsPruneBackupLocationExternalStore -OperationType DryRun -PassThru returns a PruneList' {

@@ -34,6 +34,8 @@ export interface SambaOptions {
    * and extra share settings (e.g. a 'dfree command' that reports a nearly full disk).
    */
   extraShares?: Record<string, Record<string, string>>;
+  /** More settings of the share section, e.g. {'guest ok': 'yes'}. */
+  extraShare?: Record<string, string>;
 }
 
 export interface SambaServer {
@@ -182,6 +184,7 @@ function renderConf(values: {
     'valid users': user,
     'create mask': '0644',
     'directory mask': '0755',
+    ...options.extraShare,
   };
   const section = (name: string, entries: Record<string, string>): string =>
     `[${name}]\n${Object.entries(entries)

@@ -42,6 +42,7 @@ export function buildProgram(): Command {
     .option('--staging-path <dir>', 'local staging cache')
     .option('--volume-size-mib <n>', 'volume size in MiB')
     .option('--create-path', 'create the backup folder (and missing parents) on the share')
+    .option('--smb-signing <policy>', 'Required (default) or Relaxed: accept unsigned SMB sessions from an old server (warned)')
     .option('--tag <name=value>', 'resource tag (repeatable); replaces the tags', (v: string, all: string[]) => [...all, v], [] as string[])
     .addOption(secretsOption())
     .action((o: Record<string, string | boolean | string[] | undefined>) =>
@@ -58,6 +59,7 @@ export function buildProgram(): Command {
           encryptionKey: secrets.encryptionKey,
           stagingPath: o.stagingPath as string | undefined,
           volumeSizeMiB: parseInteger('VolumeSizeMiB', o.volumeSizeMib as string | undefined),
+          smbSigning: o.smbSigning as string | undefined,
           tags: o.tag as unknown as string[],
           createPath: Boolean(o.createPath),
         }),

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { AzsError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { statePaths } from '../util/state-dir.js';
+import { ensureStateDirectory } from '../util/state-dir-acl.js';
 import {
   type BackupConfiguration,
   DEFAULT_FREQUENCY_HOURS,
@@ -27,6 +28,7 @@ export function defaultConfiguration(): BackupConfiguration {
     tags: {},
     stagingPath: null,
     volumeSizeBytes: DEFAULT_VOLUME_SIZE,
+    smbSigning: 'Required',
   };
 }
 
@@ -66,9 +68,14 @@ export async function loadConfiguration(home: string): Promise<BackupConfigurati
   // Settings written before automatic backups existed come up with them off until an admin
   // enables them, so they cannot collide with an external scheduler still in place.
   if (typeof raw.isBackupSchedulerEnabled !== 'boolean') merged.isBackupSchedulerEnabled = false;
+  // Only an explicit, valid 'Relaxed' turns signing off; anything else (older files, damage) requires it.
+  if (merged.smbSigning !== 'Relaxed') merged.smbSigning = 'Required';
   return merged;
 }
 
 export async function saveConfiguration(home: string, config: BackupConfiguration): Promise<void> {
+  // The first write on a new machine creates the state directory: readable by the service's
+  // accounts only (SYSTEM and Administrators on Windows).
+  await ensureStateDirectory(home);
   await writeFileAtomic(statePaths(home).config, `${JSON.stringify(config, null, 2)}\n`, 0o600);
 }

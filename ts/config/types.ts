@@ -53,6 +53,12 @@ export interface BackupConfiguration {
   /** Local staging cache; defaults to <state>/staging. */
   stagingPath: string | null;
   volumeSizeBytes: number;
+  /**
+   * SMB signing on UNC paths reached through smbclient: 'Required' unless an admin relaxed it
+   * for an old server (Set-AzsBackupConfiguration -SmbSigning Relaxed). Windows' SMB redirector
+   * follows the OS policy instead (docs/CLI.md).
+   */
+  smbSigning: 'Required' | 'Relaxed';
 }
 
 export const DEFAULT_FREQUENCY_HOURS = 12;

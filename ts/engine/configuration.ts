@@ -8,6 +8,7 @@ import { isValidLegacyKey, parseEncryptionCertificate } from '../crypto/index.js
 import { toBackupLocation } from '../catalog/azure-shape.js';
 import { ROOT } from '../catalog/layout.js';
 import { parseBackupPath, parseUserName } from '../storage/unc.js';
+import { SMB_SIGNING_POLICIES } from '../storage/smbclient.js';
 import { statePaths } from '../util/state-dir.js';
 import {
   onDisabled,
@@ -33,11 +34,16 @@ export interface ConfigurationUpdate {
   encryptionKey?: string | undefined;
   stagingPath?: string | undefined;
   volumeSizeMiB?: number | undefined;
+  /** 'Required' or 'Relaxed' (any case). */
+  smbSigning?: string | undefined;
   /** NAME=VALUE pairs; replaces the tags, as -Tag does. */
   tags?: string[] | undefined;
   /** Create the location folder and its missing parents (-Force) instead of failing on them. */
   createPath?: boolean | undefined;
 }
+
+export const RELAXED_SIGNING_WARNING =
+  'SMB signing is relaxed: sessions the file server does not sign are accepted, so an attacker on the network path can read or alter backup traffic and the share listing. Use this only for an old server that cannot sign, and return to Set-AzsBackupConfiguration -SmbSigning Required once it can.';
 
 /** Capacity of the share for AvailableCapacity; an unreachable share shows as unknown, not an error. */
 async function shareCapacity(ctx: EngineContext, config: BackupConfiguration): Promise<number | null> {
@@ -114,6 +120,13 @@ export async function setBackupLocation(ctx: EngineContext, update: Configuratio
     next.volumeSizeBytes = update.volumeSizeMiB * 1024 * 1024;
   }
 
+  if (update.smbSigning !== undefined) {
+    const policy = SMB_SIGNING_POLICIES.find((p) => p.toLowerCase() === update.smbSigning?.trim().toLowerCase());
+    if (policy === undefined) throw invalidParameter('SmbSigning', update.smbSigning, `'Required' (the default) or 'Relaxed'`);
+    next.smbSigning = policy;
+    if (policy === 'Relaxed') ctx.reporter.warning(RELAXED_SIGNING_WARNING);
+  }
+
   if (update.tags !== undefined && update.tags.length > 0) {
     const tags: Record<string, string> = {};
     for (const pair of update.tags) {
@@ -167,7 +180,7 @@ export async function setBackupLocation(ctx: EngineContext, update: Configuratio
   if (update.isBackupSchedulerEnabled !== undefined) next.isBackupSchedulerEnabled = update.isBackupSchedulerEnabled;
   else if (firstConfiguration) next.isBackupSchedulerEnabled = true;
 
-  const locationChanged = next.path !== before.path || next.userName !== before.userName || update.password !== undefined;
+  const locationChanged = next.path !== before.path || next.userName !== before.userName || update.password !== undefined || next.smbSigning !== before.smbSigning;
   if ((locationChanged || update.createPath) && next.path) await probeLocation(ctx, next, Boolean(update.createPath));
 
   await saveConfiguration(ctx.home, next);

@@ -1,6 +1,8 @@
 import { loadConfiguration } from '../config/store.js';
 import { abortableSleep, runScheduler } from '../schedule/service.js';
+import { startHeartbeat } from '../schedule/heartbeat.js';
 import { appendLog } from '../util/log.js';
+import { ensureStateDirectory } from '../util/state-dir-acl.js';
 import type { EngineContext } from './context.js';
 import { startBackup } from './start.js';
 
@@ -16,6 +18,11 @@ export async function runService(ctx: EngineContext, tickIntervalMs?: number): P
   // listener is removed before it runs, so the service would die of the signal mid-cleanup.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  await ensureStateDirectory(ctx.home);
+  // Get-AzsBackupStatus reads this to tell a running service from none at all.
+  const heartbeat = await startHeartbeat(ctx.home, {
+    onError: (err) => process.stderr.write(`${new Date().toISOString()} warning heartbeat: ${(err as Error).message}\n`),
+  });
   try {
     await runScheduler({
       stateDir: ctx.home,
@@ -37,6 +44,7 @@ export async function runService(ctx: EngineContext, tickIntervalMs?: number): P
       ...(tickIntervalMs ? { tickIntervalMs } : {}),
     });
   } finally {
+    await heartbeat.stop();
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
   }

@@ -14,5 +14,5 @@ export async function openConfiguredTarget(home: string, config: BackupConfigura
     });
   }
   const password = config.password ? unseal(await loadMachineKey(statePaths(home).machineKey), config.password) : null;
-  return openStorageTarget({ path: config.path, userName: config.userName, password });
+  return openStorageTarget({ path: config.path, userName: config.userName, password, smbSigning: config.smbSigning });
 }

@@ -11,6 +11,7 @@ import { readLocalRecords } from '../catalog/local-catalog.js';
 import { acquireBackupLock } from '../schedule/backup-lock.js';
 import { onOnDemandBackup, readScheduleState, writeScheduleState } from '../schedule/schedule-state.js';
 import { statePaths } from '../util/state-dir.js';
+import { ensureStateDirectory } from '../util/state-dir-acl.js';
 import { appendLog } from '../util/log.js';
 import type { EngineContext } from './context.js';
 import { performBackup } from './backup.js';
@@ -30,7 +31,7 @@ export async function startBackup(ctx: EngineContext, request: { automatic: bool
   const backupId = request.backupId?.toLowerCase() ?? randomUUID();
   const started = ctx.now();
   // The lock lives in the state directory, which a first command on a new machine may not have made yet.
-  await mkdir(ctx.home, { recursive: true, mode: 0o700 });
+  await ensureStateDirectory(ctx.home);
   const lock = await acquireBackupLock(ctx.home, { backupId, startedAt: started });
   try {
     if (lock.recovered) {

@@ -1,10 +1,16 @@
 import { loadConfiguration } from '../config/store.js';
 import { alignToClock, readScheduleState } from '../schedule/schedule-state.js';
+import { backupLockPath, inspectBackupLock } from '../schedule/backup-lock.js';
+import { judgeScheduler, readHeartbeat } from '../schedule/heartbeat.js';
+import { scheduleHealthWarnings } from '../schedule/health.js';
+import { statePaths } from '../util/state-dir.js';
+import { join } from 'node:path';
 import { formatCapacity } from '../catalog/azure-shape.js';
 import { capacityOutlook } from '../catalog/capacity.js';
 import type { EngineContext } from './context.js';
 import { collectBackups } from './backups.js';
 import { openConfiguredTarget } from './share.js';
+import { RELAXED_SIGNING_WARNING } from './configuration.js';
 
 const DAY = 86_400_000;
 
@@ -20,6 +26,7 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
   const cert = config.encryption.mode === 'certificate' ? config.encryption.certificates[0] : undefined;
 
   let capacity: number | null = null;
+  let finished: Awaited<ReturnType<typeof collectBackups>> | null = null;
   let last: Awaited<ReturnType<typeof collectBackups>>[number] | undefined;
   const sizes: number[] = [];
   if (!config.path) warnings.push('No backup location is configured: no backups are being made.');
@@ -29,7 +36,8 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
       try {
         capacity = (await target.capacity()).freeBytes;
         const backups = await collectBackups(ctx, config, target);
-        last = backups.find((b) => b.status !== 'Running');
+        finished = backups.filter((b) => b.status !== 'Running');
+        last = finished[0];
         for (const b of backups) if (b.info) sizes.push(b.info.storedBytes);
         for (const b of backups) if (b.problem) warnings.push(b.problem);
       } finally {
@@ -50,6 +58,21 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
   }
   if (last && last.status === 'Failed') warnings.push(`The last backup (${last.backupId}) failed${last.error ? `: ${last.error}` : '.'}`);
   if (!config.isBackupSchedulerEnabled && config.path) warnings.push('Automatic backups are disabled.');
+  if (config.smbSigning === 'Relaxed' && config.path) warnings.push(RELAXED_SIGNING_WARNING);
+  warnings.push(
+    ...scheduleHealthWarnings({
+      now,
+      configured: Boolean(config.path),
+      enabled: config.isBackupSchedulerEnabled,
+      frequencyInHours: config.backupFrequencyInHours,
+      schedule,
+      scheduler: judgeScheduler(await readHeartbeat(ctx.home), now),
+      lock: await inspectBackupLock(ctx.home),
+      lockFile: backupLockPath(ctx.home),
+      schedulerLog: join(statePaths(ctx.home).logs, 'scheduler.log'),
+      backups: finished?.map((b) => ({ backupId: b.backupId, status: b.status, createdDateTime: b.createdDateTime, roleStatus: b.info?.roleStatus })) ?? null,
+    }),
+  );
 
   return {
     Location: config.location,

@@ -7,12 +7,18 @@
  * one delete the fresh lock the faster one just made, so both would back up. Recovery therefore
  * runs under a short-lived guard file (also O_EXCL) and re-judges the lock under the guard before
  * removing it. Creating a lock never needs the guard: O_EXCL alone decides who wins.
+ *
+ * Whether the writer still runs is judged by util/process-identity.ts: the lock records the boot
+ * id and the start time of its process, because after a crash and a reboot its bare PID is
+ * often handed to another process, or to the very service asking, and would keep a dead lock
+ * "held" forever, silently skipping every scheduled backup.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AzsError } from '../errors.js';
+import { identifySelf, judgeRecordedProcess, systemProbe, type ProcessProbe } from '../util/process-identity.js';
 
 export const BACKUP_LOCK_FILE = 'backup.lock';
 const GUARD_SUFFIX = '.recover';
@@ -26,6 +32,10 @@ export interface BackupLockInfo {
   /** ISO-8601 UTC. */
   startedAt: string;
   hostname: string;
+  /** Boot id of the host when the lock was taken; null where the platform has none (Windows). */
+  bootId?: string | null;
+  /** Start time of the holding process in clock ticks since boot; null where unknown. */
+  startTicks?: string | null;
 }
 
 /** A lock left behind by a backup that did not finish; the caller marks that backup Failed. */
@@ -46,7 +56,8 @@ export interface BackupLockHandle {
 export interface BackupLockOptions {
   /** Only for startedAt; file ages are judged against the real clock because mtimes are real. */
   now?: () => Date;
-  isProcessAlive?: (pid: number) => boolean;
+  /** The system as process liveness sees it; tests replace parts of it. */
+  probe?: ProcessProbe;
   /**
    * An unparsable lock younger than this is taken to be one being written right now (O_EXCL
    * creates the file before its content lands), so it counts as held.
@@ -63,15 +74,11 @@ export function backupLockPath(stateDir: string): string {
   return path.join(stateDir, BACKUP_LOCK_FILE);
 }
 
-/** process.kill(pid, 0) probes without signalling: ESRCH means gone, EPERM means alive but not ours. */
-export function defaultIsProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
+/**
+ * Lock contents this process holds right now. A lock naming our own PID is ours only if it is
+ * one of these; otherwise a process that crashed before a reboot had our number.
+ */
+const heldHere = new Set<string>();
 
 interface SeenLock {
   raw: Buffer;
@@ -105,7 +112,15 @@ function parseLockInfo(raw: Buffer): BackupLockInfo | null {
       typeof o.startedAt === 'string' &&
       typeof o.hostname === 'string'
     ) {
-      return { pid: o.pid as number, backupId: o.backupId, startedAt: o.startedAt, hostname: o.hostname };
+      const optionalText = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+      return {
+        pid: o.pid as number,
+        backupId: o.backupId,
+        startedAt: o.startedAt,
+        hostname: o.hostname,
+        bootId: optionalText(o.bootId),
+        startTicks: optionalText(o.startTicks),
+      };
     }
   } catch {
     // falls through: unparsable is reported as such by the caller
@@ -113,7 +128,9 @@ function parseLockInfo(raw: Buffer): BackupLockInfo | null {
   return null;
 }
 
-function judge(seen: SeenLock, options: Required<Pick<BackupLockOptions, 'isProcessAlive' | 'unreadableGraceMs'>>): BackupLockState {
+type ResolvedOptions = Required<Pick<BackupLockOptions, 'probe' | 'unreadableGraceMs'>>;
+
+function judge(file: string, seen: SeenLock, options: ResolvedOptions): BackupLockState {
   const info = parseLockInfo(seen.raw);
   if (info === null) {
     const ageMs = Date.now() - seen.mtimeMs;
@@ -129,26 +146,33 @@ function judge(seen: SeenLock, options: Required<Pick<BackupLockOptions, 'isProc
     // A process id means nothing on another host; only an admin can tell whether it still runs.
     return { state: 'held', info, detail: `the lock was written on host ${info.hostname}, whose processes cannot be checked from here` };
   }
-  if (options.isProcessAlive(info.pid)) {
-    return { state: 'held', info, detail: `process ${info.pid} is running` };
+  if (info.pid === options.probe.selfPid && heldHere.has(heldKey(file, seen.raw))) {
+    return { state: 'held', info, detail: `this process (${info.pid}) is running it` };
   }
+  const verdict = judgeRecordedProcess({ ...info, writtenAtMs: seen.mtimeMs }, options.probe);
+  if (verdict.running) return { state: 'held', info, detail: verdict.detail };
   return {
     state: 'stale',
-    recovered: { reason: 'process-not-running', info, detail: `process ${info.pid} that ran backup ${info.backupId} is gone` },
+    recovered: { reason: 'process-not-running', info, detail: `the lock of backup ${info.backupId} is stale: ${verdict.detail}` },
   };
 }
 
-function resolveOptions(options: BackupLockOptions): Required<Pick<BackupLockOptions, 'isProcessAlive' | 'unreadableGraceMs'>> {
+function heldKey(file: string, raw: Buffer | string): string {
+  return `${path.resolve(file)}\n${raw.toString()}`;
+}
+
+function resolveOptions(options: BackupLockOptions): ResolvedOptions {
   return {
-    isProcessAlive: options.isProcessAlive ?? defaultIsProcessAlive,
+    probe: options.probe ?? systemProbe,
     unreadableGraceMs: options.unreadableGraceMs ?? 10_000,
   };
 }
 
 /** What the lock says now, without changing anything (for status displays). */
 export async function inspectBackupLock(stateDir: string, options: BackupLockOptions = {}): Promise<BackupLockState> {
-  const seen = await readLockFile(backupLockPath(stateDir));
-  return seen === null ? { state: 'free' } : judge(seen, resolveOptions(options));
+  const file = backupLockPath(stateDir);
+  const seen = await readLockFile(file);
+  return seen === null ? { state: 'free' } : judge(file, seen, resolveOptions(options));
 }
 
 function busyError(lockFile: string, state: { info: BackupLockInfo | null; detail: string }): AzsError {
@@ -223,16 +247,16 @@ async function acquireGuard(guardFile: string, isProcessAlive: (pid: number) => 
 async function removeStale(
   lockFile: string,
   judged: SeenLock,
-  options: Required<Pick<BackupLockOptions, 'isProcessAlive' | 'unreadableGraceMs'>>,
+  options: ResolvedOptions,
 ): Promise<boolean> {
-  const releaseGuard = await acquireGuard(lockFile + GUARD_SUFFIX, options.isProcessAlive);
+  const releaseGuard = await acquireGuard(lockFile + GUARD_SUFFIX, (pid) => options.probe.isAlive(pid));
   if (releaseGuard === null) return false;
   try {
     const current = await readLockFile(lockFile);
     if (current === null || !current.raw.equals(judged.raw)) return false;
     // Same bytes could still be a brand-new lock mid-write (both empty): judging again by age and
     // liveness tells them apart.
-    if (judge(current, options).state !== 'stale') return false;
+    if (judge(lockFile, current, options).state !== 'stale') return false;
     const aside = `${lockFile}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
     await fs.rename(lockFile, aside);
     await fs.rm(aside, { force: true });
@@ -255,17 +279,30 @@ export async function acquireBackupLock(
   const resolved = resolveOptions(options);
   const lockFile = backupLockPath(stateDir);
   const now = options.now ?? (() => new Date());
+  const self = identifySelf(resolved.probe);
   const info: BackupLockInfo = {
-    pid: process.pid,
+    pid: self.pid,
     backupId: request.backupId,
     startedAt: (request.startedAt ?? now()).toISOString(),
     hostname: os.hostname(),
+    bootId: self.bootId,
+    startTicks: self.startTicks,
   };
   const content = `${JSON.stringify(info)}\n`;
   let recovered: RecoveredBackupLock | null = null;
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (await tryCreate(lockFile, content)) {
+    // Registered before the file exists, so a judge in this process never sees our own fresh
+    // lock as one "naming this process that it does not hold".
+    heldHere.add(heldKey(lockFile, content));
+    let created: boolean;
+    try {
+      created = await tryCreate(lockFile, content);
+    } catch (err) {
+      heldHere.delete(heldKey(lockFile, content));
+      throw err;
+    }
+    if (created) {
       let released = false;
       return {
         info,
@@ -273,15 +310,17 @@ export async function acquireBackupLock(
         release: async () => {
           if (released) return;
           released = true;
+          heldHere.delete(heldKey(lockFile, content));
           const seen = await readLockFile(lockFile);
           // Never remove a lock that is no longer ours (an admin deleted ours and another started).
           if (seen !== null && seen.raw.toString('utf8') === content) await fs.rm(lockFile, { force: true });
         },
       };
     }
+    heldHere.delete(heldKey(lockFile, content));
     const seen = await readLockFile(lockFile);
     if (seen === null) continue; // released between our create and our read
-    const verdict = judge(seen, resolved);
+    const verdict = judge(lockFile, seen, resolved);
     if (verdict.state === 'held') throw busyError(lockFile, verdict);
     if (verdict.state === 'stale' && (await removeStale(lockFile, seen, resolved))) {
       recovered = verdict.recovered;

@@ -1,5 +1,5 @@
 import { LocalTarget } from './local.js';
-import { SmbClientTarget } from './smbclient.js';
+import { SmbClientTarget, type SmbSigningPolicy } from './smbclient.js';
 import type { StorageTarget } from './target.js';
 import { parseBackupPath } from './unc.js';
 
@@ -7,6 +7,8 @@ export interface OpenStorageTargetOptions {
   path: string;
   userName?: string | null;
   password?: string | null;
+  /** SMB signing for UNC paths reached through smbclient; default 'Required'. */
+  smbSigning?: SmbSigningPolicy;
   /** Environment to read AZSBACKUP_SMB_PORT from (and to start smbclient with); default process.env. */
   env?: NodeJS.ProcessEnv;
   /** Defaults to the running platform; a parameter so both branches can be tested anywhere. */
@@ -27,6 +29,7 @@ export function openStorageTarget(opts: OpenStorageTargetOptions): StorageTarget
   return new SmbClientTarget(parsed, {
     userName: opts.userName ?? null,
     password: opts.password ?? null,
+    signing: opts.smbSigning ?? 'Required',
     ...(opts.env === undefined ? {} : { env: opts.env }),
   });
 }

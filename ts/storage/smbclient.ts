@@ -5,7 +5,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { execa } from 'execa';
 import { AzsError, invalidParameter } from '../errors.js';
 import { tempSiblingName } from './local.js';
-import { classifyNtStatus, shareError, type ShareErrorCode } from './share-errors.js';
+import { classifyNtStatus, SHARE_REMEDIATION, shareError, type ShareErrorCode } from './share-errors.js';
 import type { Capacity, RemoteEntry, RemoteTree, StorageTarget } from './target.js';
 import { formatUnc, parseUserName, splitRelativePath, type UncLocation } from './unc.js';
 
@@ -207,16 +207,32 @@ export function findConnectFailure(output: string): { code: ShareErrorCode; prob
 // The target.
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * How much protection the SMB session must have. 'Required' (the default) refuses a session the
+ * server does not sign: with signing merely "desired" on both ends SMB2/3 sends everything
+ * unsigned, and an attacker on the network path can alter backup data or downgrade the session.
+ * 'Relaxed' is the explicit escape hatch for old servers (and guest-only shares) that cannot sign;
+ * using it is warned about (Set-AzsBackupConfiguration, Get-AzsBackupStatus).
+ */
+export type SmbSigningPolicy = 'Required' | 'Relaxed';
+export const SMB_SIGNING_POLICIES: readonly SmbSigningPolicy[] = ['Required', 'Relaxed'];
+
 /** smb.conf client settings we insist on; smbd negotiates the highest common dialect (SMB3.1.1). */
 export const DEFAULT_CLIENT_OPTIONS: Readonly<Record<string, string>> = {
   // No SMB1, no SMB 2.0.2: Azure Stack's backup share guidance is SMB 3, SMB 2.1 is the floor we accept.
   'client min protocol': 'SMB2_10',
-  // Sign and encrypt whenever the server offers it, without refusing servers that do not.
-  'client signing': 'desired',
+  // Every session signed (or encrypted, which also authenticates); encryption whenever offered.
+  'client signing': 'required',
   'client smb encrypt': 'desired',
   'client ntlmv2 auth': 'yes',
   'client lanman auth': 'no',
   'client plaintext auth': 'no',
+};
+
+/** Applied over the defaults for 'Relaxed': sign and encrypt only when the server insists. */
+export const RELAXED_CLIENT_OPTIONS: Readonly<Record<string, string>> = {
+  'client signing': 'desired',
+  'client smb encrypt': 'if_required',
 };
 
 // Statuses that mean "nothing there" for idempotent operations.
@@ -230,7 +246,9 @@ export interface SmbClientTargetOptions {
   /** Where AZSBACKUP_SMB_PORT is looked up and the child's environment starts from. */
   env?: NodeJS.ProcessEnv;
   smbclientPath?: string;
-  /** smb.conf client options added to (or overriding) DEFAULT_CLIENT_OPTIONS. */
+  /** Default 'Required'. */
+  signing?: SmbSigningPolicy;
+  /** smb.conf client options added to (or overriding) DEFAULT_CLIENT_OPTIONS and the signing policy. */
   clientOptions?: Record<string, string>;
   spawn?: SmbSpawn;
 }
@@ -284,6 +302,7 @@ export class SmbClientTarget implements StorageTarget {
   readonly #env: Record<string, string>;
   readonly #file: string;
   readonly #clientOptions: Record<string, string>;
+  readonly #signing: SmbSigningPolicy;
   readonly #spawn: SmbSpawn;
 
   constructor(location: UncLocation, options: SmbClientTargetOptions = {}) {
@@ -293,7 +312,8 @@ export class SmbClientTarget implements StorageTarget {
     const sourceEnv = options.env ?? process.env;
     this.#port = options.port ?? smbPortFromEnv(sourceEnv);
     this.#file = options.smbclientPath ?? 'smbclient';
-    this.#clientOptions = { ...DEFAULT_CLIENT_OPTIONS, ...options.clientOptions };
+    this.#signing = options.signing ?? 'Required';
+    this.#clientOptions = { ...DEFAULT_CLIENT_OPTIONS, ...(this.#signing === 'Relaxed' ? RELAXED_CLIENT_OPTIONS : {}), ...options.clientOptions };
     this.#spawn = options.spawn ?? execaSmbSpawn;
 
     const password = options.password ?? null;
@@ -375,11 +395,16 @@ export class SmbClientTarget implements StorageTarget {
   }
 
   #error(code: ShareErrorCode, operation: string, status: string | undefined, detail: string | undefined): AzsError {
+    // A server that cannot sign the session (an old server, a guest-only share) fails session
+    // setup like a wrong password does; say what else it may be, and how to allow it knowingly.
+    // (A wrong password is LOGON_FAILURE; a session that fails its signature check is ACCESS_DENIED.)
+    const unsigned = code === 'ShareAuthentication' && this.#signing === 'Required' && status === 'NT_STATUS_ACCESS_DENIED' && /session setup failed/i.test(detail ?? '');
     return shareError(code, {
       location: this.description,
       operation,
       ...(status === undefined ? {} : { status }),
       ...(detail === undefined ? {} : { detail: this.#redact(detail) }),
+      ...(unsigned ? { remediation: `${SHARE_REMEDIATION.ShareAuthentication} AzsBackup requires SMB signing: if this file server cannot sign sessions (an old server, or a share reached as guest), enable signing on it, or accept unsigned sessions knowingly with Set-AzsBackupConfiguration -SmbSigning Relaxed.` } : {}),
     });
   }
 

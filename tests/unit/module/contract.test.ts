@@ -470,6 +470,33 @@ function checkSecretsAndProcess(s: Snapshot): string[] {
   return problems;
 }
 
+const CONFIRM_FILE = 'module/Private/Confirm-AzsBackupOperation.ps1';
+
+/**
+ * A prompt that cannot be shown (pwsh -NonInteractive, a scheduled task) throws from
+ * ShouldProcess/ShouldContinue, and in `if (-not $PSCmdlet.ShouldContinue(..)) { return }` that
+ * only ends the `if`: the command then runs unconfirmed. Only Confirm-AzsBackupOperation, which
+ * turns the throw into a terminating error, may call them; every cmdlet that supports
+ * ShouldProcess must ask through it.
+ */
+function checkConfirmations(s: Snapshot): string[] {
+  const problems: string[] = [];
+  const moduleFiles = [...s.keys()].filter((f) => f.startsWith('module/') && /\.(ps1|psm1)$/.test(f));
+  for (const file of moduleFiles) {
+    if (file === CONFIRM_FILE) continue;
+    const code = ps.significant(ps.lex(s.get(file) as string).tokens).filter((t) => t.kind !== 'string' && t.kind !== 'herestring');
+    const hit = code.find((t) => /\.Should(Process|Continue)\b/.test(t.text));
+    if (hit) problems.push(`${file}:${hit.line}: calls ${hit.text} directly; ask through Confirm-AzsBackupOperation`);
+  }
+  for (const file of ps1Files(s, 'module/Public')) {
+    const fn = moduleFunction(s, file, problems);
+    if (!fn) continue;
+    if (!ps.isTruthy(ps.namedArgument(fn.cmdletBinding, 'SupportsShouldProcess'))) continue;
+    if (!/Confirm-AzsBackupOperation\s+-Caller\s+\$PSCmdlet/.test(s.get(file) as string)) problems.push(`${file}: supports ShouldProcess but never asks through Confirm-AzsBackupOperation`);
+  }
+  return problems;
+}
+
 const COMMON_ALIASES = new Set([
   '%', '?', 'ls', 'dir', 'cd', 'gci', 'gi', 'gm', 'gc', 'cat', 'echo', 'select', 'where', 'sort', 'ft', 'fl', 'ni', 'ri', 'rm', 'del',
   'cp', 'copy', 'mv', 'move', 'iwr', 'irm', 'icm', 'ipmo', 'measure', 'tee', 'write', 'sleep', 'pwd', 'type', 'kill', 'ps', 'man', 'cls', 'mkdir', 'md',
@@ -543,6 +570,7 @@ const CHECKS = {
   help: checkHelp,
   formatFile: checkFormatFile,
   secretsAndProcess: checkSecretsAndProcess,
+  confirmations: checkConfirmations,
   noAliasesInCode: checkNoAliasesInCode,
   balance: checkBalanceEverywhere,
   pesterSuites: checkPesterSuites,
@@ -603,6 +631,8 @@ describe('every check can fail', () => {
     ['secretsAndProcess', 'a secret on the command line', RESTORE, "$engineArguments.Add('--pfx')", "$engineArguments.Add($pfxPassword)", /secrets go to stdin only/],
     ['secretsAndProcess', 'a process started outside the engine call', 'module/Public/Start-AzsBackup.ps1', '$data = Invoke-AzsBackupEngine', '$null = Start-Process -FilePath x\n        $data = Invoke-AzsBackupEngine', /starts a process/],
     ['secretsAndProcess', 'plain text kept in a variable', ENGINE_FILE, '$writer.WriteString([string]$secretEntry.Key, [System.Runtime.InteropServices.Marshal]::PtrToStringUni($pointer))', '$plain = [System.Runtime.InteropServices.Marshal]::PtrToStringUni($pointer)\n                                $writer.WriteString([string]$secretEntry.Key, $plain)', /plain text in a variable/],
+    ['confirmations', 'a direct ShouldContinue', RESTORE, 'Confirm-AzsBackupOperation -Caller $PSCmdlet -Query $question -Caption $caption', '$PSCmdlet.ShouldContinue($question, $caption)', /calls .*ShouldContinue directly/],
+    ['confirmations', 'a cmdlet that no longer asks', 'module/Public/Remove-AzsBackupRole.ps1', 'Confirm-AzsBackupOperation -Caller $PSCmdlet', '$true -or $PSCmdlet', /never asks through Confirm-AzsBackupOperation/],
     ['noAliasesInCode', 'an alias', GET, 'foreach ($item in $data) {', '$data | % {', /uses the alias %/],
     ['balance', 'a missing brace', 'module/Private/Resolve-AzsBackupName.ps1', '        return $null\n    }\n', '        return $null\n', /is never closed/],
     ['balance', 'an unterminated string', 'module/Public/Get-AzsBackupRole.ps1', "'role', 'list'", "'role, 'list'", /string is never closed/],

@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzsError } from '../../../ts/errors.js';
 import { acquireBackupLock, backupLockPath, inspectBackupLock, type BackupLockInfo } from '../../../ts/schedule/backup-lock.js';
+import { judgeRecordedProcess, parseStatStartTicks, readBootId, readStartTicks, type ProcessProbe } from '../../../ts/util/process-identity.js';
 
 let work = '';
 let bundle = '';
@@ -60,7 +61,14 @@ describe('acquireBackupLock in one process', () => {
     const lock = await acquireBackupLock(dir, { backupId: 'aaaaaaaa-0000-0000-0000-000000000001', startedAt: new Date('2024-03-01T10:00:00Z') });
     expect(lock.recovered).toBeNull();
     const onDisk = JSON.parse(await readFile(backupLockPath(dir), 'utf8')) as BackupLockInfo;
-    expect(onDisk).toEqual({ pid: process.pid, backupId: 'aaaaaaaa-0000-0000-0000-000000000001', startedAt: '2024-03-01T10:00:00.000Z', hostname: os.hostname() });
+    expect(onDisk).toEqual({
+      pid: process.pid,
+      backupId: 'aaaaaaaa-0000-0000-0000-000000000001',
+      startedAt: '2024-03-01T10:00:00.000Z',
+      hostname: os.hostname(),
+      bootId: readBootId(),
+      startTicks: readStartTicks(process.pid),
+    });
 
     const err = (await acquireBackupLock(dir, { backupId: 'other' }).catch((e: unknown) => e)) as AzsError;
     expect(err).toBeInstanceOf(AzsError);
@@ -199,5 +207,133 @@ describe('acquireBackupLock across processes', () => {
       expect(reporters.length).toBeLessThanOrEqual(1);
       expect(await readdir(dir)).toEqual([]);
     }
+  });
+});
+
+describe('lock liveness survives reboots and reused PIDs', () => {
+  /** A live process that is not this one and started now (after any lock written before). */
+  async function liveChild(): Promise<{ pid: number; stop: () => Promise<void> }> {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    await new Promise((r) => child.once('spawn', r));
+    return {
+      pid: child.pid as number,
+      stop: async () => {
+        if (child.exitCode === null) {
+          child.kill('SIGKILL');
+          await new Promise((r) => child.once('exit', r));
+        }
+      },
+    };
+  }
+
+  it('records the boot id and the start time of the process that holds it', async () => {
+    const dir = await freshStateDir();
+    const lock = await acquireBackupLock(dir, { backupId: 'me' });
+    const onDisk = JSON.parse(await readFile(backupLockPath(dir), 'utf8')) as BackupLockInfo;
+    expect(onDisk.bootId).toBe(readBootId());
+    expect(onDisk.bootId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(onDisk.startTicks).toBe(readStartTicks(process.pid));
+    expect(onDisk.startTicks).toMatch(/^\d+$/);
+    await lock.release();
+  });
+
+  it('treats a lock naming this process, which does not hold it, as stale (the PID was reused after a crash)', async () => {
+    const dir = await freshStateDir();
+    await writeFile(backupLockPath(dir), JSON.stringify(lockInfo({ pid: process.pid, backupId: 'before-the-crash' })));
+    expect((await inspectBackupLock(dir)).state).toBe('stale');
+    const lock = await acquireBackupLock(dir, { backupId: 'after-the-reboot' });
+    expect(lock.recovered).toMatchObject({ reason: 'process-not-running', info: { backupId: 'before-the-crash' } });
+    expect(lock.recovered?.detail).toMatch(/reused/);
+    await lock.release();
+  });
+
+  it('treats a lock from an earlier boot as stale although a process with its PID runs', async () => {
+    const dir = await freshStateDir();
+    const other = await liveChild();
+    try {
+      await writeFile(backupLockPath(dir), JSON.stringify(lockInfo({ pid: other.pid, bootId: '00000000-0000-4000-8000-000000000000', startTicks: readStartTicks(other.pid) })));
+      const state = await inspectBackupLock(dir);
+      expect(state).toMatchObject({ state: 'stale' });
+      expect(state.state === 'stale' && state.recovered.detail).toMatch(/earlier boot/);
+      // The same lock written in this boot is held: the boot id is what made the difference.
+      await writeFile(backupLockPath(dir), JSON.stringify(lockInfo({ pid: other.pid, bootId: readBootId(), startTicks: readStartTicks(other.pid) })));
+      expect((await inspectBackupLock(dir)).state).toBe('held');
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('treats a lock whose PID now belongs to a process with another start time as stale', async () => {
+    const dir = await freshStateDir();
+    const other = await liveChild();
+    try {
+      const ticks = readStartTicks(other.pid) as string;
+      await writeFile(backupLockPath(dir), JSON.stringify(lockInfo({ pid: other.pid, bootId: readBootId(), startTicks: String(Number(ticks) - 1) })));
+      const state = await inspectBackupLock(dir);
+      expect(state.state === 'stale' && state.recovered.detail).toMatch(/reused/);
+      await writeFile(backupLockPath(dir), JSON.stringify(lockInfo({ pid: other.pid, bootId: readBootId(), startTicks: ticks })));
+      expect((await inspectBackupLock(dir)).state).toBe('held');
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('treats an old-format lock (PID only) whose process started after it was written as stale', async () => {
+    const dir = await freshStateDir();
+    await writeFile(backupLockPath(dir), JSON.stringify(lockInfo({ pid: 1 })));
+    const written = new Date(Date.now() - 3_600_000);
+    await utimes(backupLockPath(dir), written, written);
+    const other = await liveChild();
+    try {
+      await writeFile(backupLockPath(dir), JSON.stringify(lockInfo({ pid: other.pid })));
+      await utimes(backupLockPath(dir), written, written);
+      const state = await inspectBackupLock(dir);
+      expect(state.state, JSON.stringify(state)).toBe('stale');
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
+describe('judgeRecordedProcess (fake system)', () => {
+  const base: ProcessProbe = {
+    selfPid: 100,
+    bootId: () => 'boot-b',
+    startTicks: () => '500',
+    isAlive: () => true,
+    bootTimeMs: () => Date.parse('2026-01-02T00:00:00Z'),
+    processStartMs: () => Date.parse('2026-01-02T00:01:00Z'),
+  };
+  const written = Date.parse('2026-01-02T06:00:00Z');
+
+  it('keeps a running writer with the same boot and start time', () => {
+    expect(judgeRecordedProcess({ pid: 7, bootId: 'boot-b', startTicks: '500', writtenAtMs: written }, base).running).toBe(true);
+  });
+  it('drops a record of this process, of an earlier boot, of a dead PID or of a reused PID', () => {
+    expect(judgeRecordedProcess({ pid: 100, bootId: 'boot-b', startTicks: '500', writtenAtMs: written }, base).running).toBe(false);
+    expect(judgeRecordedProcess({ pid: 7, bootId: 'boot-a', startTicks: '500', writtenAtMs: written }, base).running).toBe(false);
+    expect(judgeRecordedProcess({ pid: 7, bootId: 'boot-b', startTicks: '500', writtenAtMs: written }, { ...base, isAlive: () => false }).running).toBe(false);
+    expect(judgeRecordedProcess({ pid: 7, bootId: 'boot-b', startTicks: '499', writtenAtMs: written }, base).running).toBe(false);
+  });
+
+  // Windows: no /proc, so no boot id and no start ticks; only boot time from os.uptime().
+  const windows: ProcessProbe = { ...base, bootId: () => null, startTicks: () => null, processStartMs: () => null };
+  it('without /proc, drops a record written before the last boot and keeps one written since', () => {
+    const before = Date.parse('2026-01-01T23:00:00Z');
+    expect(judgeRecordedProcess({ pid: 7, bootId: null, startTicks: null, writtenAtMs: before }, windows)).toMatchObject({ running: false, detail: expect.stringMatching(/before this host last started/) });
+    expect(judgeRecordedProcess({ pid: 7, bootId: null, startTicks: null, writtenAtMs: written }, windows).running).toBe(true);
+    expect(judgeRecordedProcess({ pid: 100, bootId: null, startTicks: null, writtenAtMs: written }, windows).running).toBe(false);
+  });
+
+  it('drops a PID-only record whose process started after it was written', () => {
+    const late = { ...base, processStartMs: () => written + 60_000 };
+    expect(judgeRecordedProcess({ pid: 7, writtenAtMs: written }, late).running).toBe(false);
+    expect(judgeRecordedProcess({ pid: 7, writtenAtMs: written }, base).running).toBe(true);
+  });
+
+  it('reads the start time after the last parenthesis of /proc/<pid>/stat', () => {
+    const fields = Array.from({ length: 50 }, (_, i) => String(i + 3));
+    expect(parseStatStartTicks(`42 (a b) c (d)) ${fields.join(' ')}`)).toBe('22');
+    expect(parseStatStartTicks('garbage')).toBeNull();
   });
 });

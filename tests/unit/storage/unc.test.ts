@@ -303,14 +303,25 @@ describe('SmbClientTarget (recorded spawn)', () => {
         '--user=backupsvc',
         '--workgroup=CONTOSO',
         '--option=client min protocol=SMB2_10',
-        '--option=client signing=desired',
+        '--option=client signing=required',
         '--option=client smb encrypt=desired',
         '--option=client ntlmv2 auth=yes',
       ]),
     );
+    expect(req.args.filter((a) => a.startsWith('--option=client signing='))).toEqual(['--option=client signing=required']);
     expect(req.args.some((a) => a.startsWith('-c') || a === '--command')).toBe(false);
     // Commands go on stdin, where ';' is not a separator; names are double-quoted.
     expect(req.input).toBe('ls "\\Azs;Store 1\\MasterBackup\\2024;01 x\\*"\n');
+  });
+
+  it('requires SMB signing unless the Relaxed policy is chosen, which only asks for it', async () => {
+    const { spawn, requests } = fakeSpawn(() => ({ stdout: '' }));
+    const location = parseBackupPath('\\\\fs01\\Backups', 'linux') as UncLocation;
+    await new SmbClientTarget(location, { port: 445, spawn }).list('');
+    await new SmbClientTarget(location, { port: 445, spawn, signing: 'Relaxed' }).list('');
+    const options = (i: number) => requests[i]?.args.filter((a) => /^--option=client (signing|smb encrypt)=/.test(a));
+    expect(options(0)).toEqual(['--option=client signing=required', '--option=client smb encrypt=desired']);
+    expect(options(1)).toEqual(['--option=client signing=desired', '--option=client smb encrypt=if_required']);
   });
 
   it('passes UPN and plain user names on, and anonymous without prompting', async () => {
