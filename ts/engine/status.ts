@@ -1,4 +1,5 @@
 import { loadConfiguration } from '../config/store.js';
+import { hasLocation } from '../config/types.js';
 import { readScheduleState } from '../schedule/schedule-state.js';
 import { formatCapacity } from '../catalog/azure-shape.js';
 import type { EngineContext } from './context.js';
@@ -20,18 +21,18 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
 
   let capacity: number | null = null;
   let last: Awaited<ReturnType<typeof collectBackups>>[number] | undefined;
-  if (!config.path) warnings.push('No backup location is configured: no backups are being made.');
+  if (!hasLocation(config)) warnings.push('No backup location is configured: no backups are being made.');
   else {
     try {
       const target = await openConfiguredTarget(ctx.home, config);
       try {
-        capacity = (await target.capacity()).freeBytes;
+        capacity = (await target.capacity())?.freeBytes ?? null;
         last = (await collectBackups(ctx, config, target)).find((b) => b.status !== 'Running');
       } finally {
         await target.close();
       }
     } catch (err) {
-      warnings.push(`The backup share is unreachable: ${(err as Error).message}`);
+      warnings.push(`The backup location is unreachable: ${(err as Error).message}`);
     }
   }
   if (config.encryption.mode === 'none') warnings.push('No encryption certificate is configured: backups are refused until one is.');
@@ -42,11 +43,12 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
     else if (left < 30 * DAY) warnings.push(`The encryption certificate ${cert.thumbprint} expires on ${cert.notAfter}, in ${Math.ceil(left / DAY)} day(s): rotate it.`);
   }
   if (last && last.status === 'Failed') warnings.push(`The last backup (${last.backupId}) failed.`);
-  if (!config.isBackupSchedulerEnabled && config.path) warnings.push('Automatic backups are disabled.');
+  if (!config.isBackupSchedulerEnabled && hasLocation(config)) warnings.push('Automatic backups are disabled.');
 
   return {
     Location: config.location,
     Path: config.path,
+    BlobStorageUrl: config.blobStorageUrl,
     IsBackupSchedulerEnabled: config.isBackupSchedulerEnabled,
     BackupFrequencyInHours: config.backupFrequencyInHours,
     BackupRetentionPeriodInDays: config.backupRetentionPeriodInDays,
