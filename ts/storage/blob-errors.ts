@@ -80,7 +80,10 @@ export function classifyBlobError(err: unknown): ShareErrorCode {
   return 'ShareGeneralFault';
 }
 
-/** A typed error for a failed storage call; the SDK error is kept as cause, never printed. */
+/**
+ * A typed error for a failed storage call. The SDK error is not kept as the cause: it holds the
+ * request, whose URL carries the SAS. A stand-in with the status and code takes its place.
+ */
 export function blobError(err: unknown, location: string, operation: string): AzsError {
   if (err instanceof AzsError) return err;
   const code = classifyBlobError(err);
@@ -93,6 +96,6 @@ export function blobError(err: unknown, location: string, operation: string): Az
     operation,
     ...(status === '' ? {} : { status }),
     ...(remediation === undefined ? {} : { remediation }),
-    cause: err,
+    cause: new Error(`storage service: ${status === '' ? 'no response' : status}`),
   });
 }
