@@ -32,7 +32,8 @@ export interface AzuriteServer {
 
 const require = createRequire(import.meta.url);
 
-function azuriteMain(): string {
+function azuriteMain(override?: string): string {
+  if (override !== undefined) return override;
   try {
     return require.resolve('azurite/dist/src/blob/main.js');
   } catch (err) {
@@ -40,7 +41,12 @@ function azuriteMain(): string {
   }
 }
 
-export async function startAzurite(): Promise<AzuriteServer> {
+export interface AzuriteOptions {
+  /** Azurite's blob entry script, for callers bundled outside the repository (scripts/bench). */
+  mainScript?: string;
+}
+
+export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteServer> {
   const storeDir = await mkdtemp(path.join(tmpdir(), 'azsb-azurite-'));
   const accountName = 'azsbtest';
   const accountKey = randomBytes(64).toString('base64');
@@ -53,7 +59,7 @@ export async function startAzurite(): Promise<AzuriteServer> {
       const proc = spawn(
         process.execPath,
         [
-          azuriteMain(),
+          azuriteMain(options.mainScript),
           '--blobHost', '127.0.0.1',
           '--blobPort', String(wantedPort),
           '--location', storeDir,
