@@ -267,21 +267,23 @@ describe('blob retention, prune and interrupted uploads', () => {
 
   it('leaves nothing that looks like a backup when the service stops mid-upload, and the next backup succeeds', async () => {
     const before = ((await stamp.run(['backup', 'list'])).data as Obj[]).map((b) => b.BackupId);
-    // Hold the connection once ~2.5 MiB of this backup has gone up, then stop the service.
+    // Once ~2.5 MiB of this backup has gone up (volumes committed, one in flight), the endpoint
+    // goes dead under the engine and the service is stopped.
     const held = proxy.holdAfter(2.5 * 1024 * 1024);
     const child = spawn(binaryPath(), ['backup', 'start'], { env: { PATH: process.env.PATH ?? '', AZSBACKUP_HOME: stamp.home }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
     await held;
+    proxy.sever();
     await azurite.stop();
-    proxy.release();
     const code = await exited;
     expect(code, stdout).toBe(5);
     const error = JSON.parse(stdout.trim().split('\n').filter((l) => l.includes('"error"')).pop()!) as { error: { code: string } };
     expect(error.error.code).toBe('ShareConnectivity');
 
     await azurite.restart();
+    proxy.release();
     const list = (await stamp.run(['backup', 'list'])).data as Obj[];
     // Only the earlier backups are backups; the interrupted one at most shows as Failed.
     expect(list.filter((b) => b.Status === 'Succeeded').map((b) => b.BackupId)).toEqual(before);

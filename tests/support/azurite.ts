@@ -20,7 +20,11 @@ export interface AzuriteServer {
   containerUrl(container: string): string;
   /** The directory holding the store. */
   storeDir: string;
-  /** Stops the service; the store stays. */
+  /**
+   * Stops the service the way an admin does (SIGTERM: it closes and saves its store; SIGKILL after
+   * 30 s). The store stays. Azurite keeps blob metadata in memory and saves it periodically, so a
+   * SIGKILL would lose what was committed last: not a failure a real storage service has.
+   */
   stop(): Promise<void>;
   /** Starts it again on the same port with the same store. */
   restart(): Promise<void>;
@@ -96,8 +100,12 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     child = null;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill('SIGKILL');
+      const force = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+      proc.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      proc.kill('SIGTERM');
     });
   };
 

@@ -13,6 +13,8 @@ export interface TcpProxy {
   holdAfter(bytes: number): Promise<void>;
   /** Forward normally again (connections held so far are closed). */
   release(): void;
+  /** Behave like a dead endpoint: close every connection now and each new one at once. */
+  sever(): void;
   close(): Promise<void>;
 }
 
@@ -20,9 +22,14 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   let total = 0;
   let limit = Number.POSITIVE_INFINITY;
   let reached: (() => void) | null = null;
+  let severed = false;
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((client) => {
+    if (severed) {
+      client.destroy();
+      return;
+    }
     const upstream = new Socket();
     sockets.add(client);
     sockets.add(upstream);
@@ -64,7 +71,13 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         limit = total + bytes;
         reached = resolve;
       }),
+    sever: () => {
+      severed = true;
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
     release: () => {
+      severed = false;
       limit = Number.POSITIVE_INFINITY;
       for (const s of sockets) s.destroy();
       sockets.clear();
