@@ -187,7 +187,9 @@ describe('the scheduler service', () => {
       for (let i = 0; i < 60 && !automatic; i++) {
         await delay(500);
         const list = (await stamp.run(['backup', 'list'])).data as Obj[] | undefined;
-        automatic = list?.find((b) => b.Status === 'Succeeded' && b.BackupId !== undefined && list.length >= 2);
+        // Both backups finished: the automatic one is listed as Running while it uploads.
+        const finished = list !== undefined && list.length >= 2 && list.every((b) => b.Status === 'Succeeded');
+        automatic = finished ? list[0] : undefined;
       }
       expect(automatic, serviceLog).toBeDefined();
       const infos = await Promise.all(

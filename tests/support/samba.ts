@@ -23,6 +23,12 @@ export interface SambaOptions {
   extraGlobal?: Record<string, string>;
   /** Name of the share; default 'backups'. */
   shareName?: string;
+  /** TCP port; default a free high one. The demo asks for 445 when it is free. */
+  port?: number;
+  /** The share's account (a Unix user, created if missing); default 'azsbtest'. */
+  user?: string;
+  /** Its password; default a random one full of quoting hazards. */
+  password?: string;
 }
 
 export interface SambaServer {
@@ -126,9 +132,10 @@ function renderConf(values: {
   port: number;
   shareName: string;
   shareDir: string;
+  user: string;
   options: SambaOptions;
 }): string {
-  const { base, port, shareName, shareDir, options } = values;
+  const { base, port, shareName, shareDir, user, options } = values;
   const global: Record<string, string> = {
     'server role': 'standalone server',
     workgroup: WORKGROUP,
@@ -167,7 +174,7 @@ function renderConf(values: {
     'read only': 'no',
     browseable: 'yes',
     'guest ok': 'no',
-    'valid users': TEST_UNIX_USER,
+    'valid users': user,
     'create mask': '0644',
     'directory mask': '0755',
   };
@@ -181,7 +188,8 @@ function renderConf(values: {
 export async function startSamba(options: SambaOptions = {}): Promise<SambaServer> {
   const smbd = requireTool('smbd', 'samba');
   const smbpasswd = requireTool('smbpasswd', 'samba');
-  const ids = ensureUnixUser(TEST_UNIX_USER);
+  const user = options.user ?? TEST_UNIX_USER;
+  const ids = ensureUnixUser(user);
 
   const base = await mkdtemp(path.join(tmpdir(), 'azsb-samba-'));
   // smbd serves the share as the test user, who must be able to walk down to it.
@@ -195,20 +203,20 @@ export async function startSamba(options: SambaOptions = {}): Promise<SambaServe
   await chown(shareDir, ids.uid, ids.gid);
 
   const shareName = options.shareName ?? 'backups';
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const configFile = path.join(base, 'smb.conf');
-  await writeFile(configFile, renderConf({ base, port, shareName, shareDir, options }));
+  await writeFile(configFile, renderConf({ base, port, shareName, shareDir, user, options }));
 
   // Characters that break naive quoting in argv, -c command strings and -U parsing, so a
   // leak or a quoting bug in the client shows up as an authentication failure.
-  const password = `Az;s B%k"'$\\${randomBytes(9).toString('base64url')}`;
-  const added = spawnSync(smbpasswd, ['-c', configFile, '-a', '-s', TEST_UNIX_USER], {
+  const password = options.password ?? `Az;s B%k"'$\\${randomBytes(9).toString('base64url')}`;
+  const added = spawnSync(smbpasswd, ['-c', configFile, '-a', '-s', user], {
     input: `${password}\n${password}\n`,
     encoding: 'utf8',
   });
   if (added.status !== 0) {
     await rm(base, { recursive: true, force: true });
-    throw new Error(`smbpasswd could not add ${TEST_UNIX_USER}: ${added.stderr}`);
+    throw new Error(`smbpasswd could not add ${user}: ${added.stderr}`);
   }
 
   let child: ChildProcess | null = null;
@@ -299,7 +307,7 @@ export async function startSamba(options: SambaOptions = {}): Promise<SambaServe
     shareName,
     uncPath: `\\\\127.0.0.1\\${shareName}`,
     shareDir,
-    userName: `${WORKGROUP}\\${TEST_UNIX_USER}`,
+    userName: `${WORKGROUP}\\${user}`,
     password,
     env: { AZSBACKUP_SMB_PORT: String(port) },
     baseDir: base,

@@ -12,8 +12,11 @@ import { startBackup } from './start.js';
 export async function runService(ctx: EngineContext, tickIntervalMs?: number): Promise<void> {
   const controller = new AbortController();
   const stop = () => controller.abort();
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // `on`, not `once`, until the scheduler has stopped: execa's signal-exit handler (installed while
+  // an smbclient child runs) re-raises a signal when it finds no other listener, and a `once`
+  // listener is removed before it runs, so the service would die of the signal mid-cleanup.
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   try {
     await runScheduler({
       stateDir: ctx.home,

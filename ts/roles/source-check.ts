@@ -7,8 +7,7 @@
  * nothing can change under the archiver.
  */
 
-import { constants as fsConstants } from 'node:fs';
-import { access, readFile, realpath, stat } from 'node:fs/promises';
+import { opendir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AzsError } from '../errors.js';
 import type { RoleSource } from '../config/types.js';
@@ -177,8 +176,17 @@ export async function checkRoleSource(role: RoleSource, options: SourceCheckOpti
   if (!info.isDirectory()) throw reject(role, 'the path is not a directory', fixPath);
 
   try {
-    // Listing needs X as well as R on a directory; R alone would pass here and fail mid-backup.
-    await access(role.path, fsConstants.R_OK | fsConstants.X_OK);
+    // Read it and look through it, as the backup will. Not access(2): it asks about the real uid,
+    // not the effective one the backup runs with. Resolving "<dir>/." needs X, which listing alone
+    // (R) does not prove, and without X every file would fail mid-backup.
+    const dir = await opendir(role.path);
+    try {
+      await dir.read();
+    } finally {
+      await dir.close();
+    }
+    // Not path.join: it would normalise the '.' away.
+    await stat(`${role.path}${path.sep}.`);
   } catch (err) {
     throw reject(role, 'the directory is not readable by the engine\'s account', fixPath, err);
   }

@@ -1,3 +1,4 @@
+import { asUnprivileged } from '../../support/unprivileged.js';
 import { chmod, mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,7 +11,6 @@ import {
 } from '../../../ts/roles/source-check.js';
 import { removeDir, tempDir } from './helpers.js';
 
-const isRoot = process.getuid?.() === 0;
 
 const SAMPLE = [
   '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro',
@@ -126,11 +126,23 @@ describe('checkRoleSource', () => {
     expect(err.message).toMatch(/not a directory/);
   });
 
-  it.skipIf(isRoot)('refuses an unreadable directory', async () => {
+  it('refuses an unreadable directory', async () => {
     const dir = path.join(work, 'locked');
     await mkdir(dir, { mode: 0o000 });
-    const err = await rejection(checkRoleSource({ name: 'KeyVault', path: dir }));
+    const err = await asUnprivileged(work, work, () => rejection(checkRoleSource({ name: 'KeyVault', path: dir })));
     expect(err.message).toMatch(/not readable/);
+  });
+
+  it('refuses a directory it can list but not look through (r without x)', async () => {
+    const dir = path.join(work, 'list-only');
+    await mkdir(dir, { mode: 0o744 });
+    await writeFile(path.join(dir, 'a.txt'), 'a');
+    await chmod(dir, 0o744);
+    const err = await asUnprivileged(work, work, () => rejection(checkRoleSource({ name: 'KeyVault', path: dir })));
+    expect(err.message).toMatch(/not readable/);
+    // The same folder with x is accepted: the refusal was about x alone.
+    await chmod(dir, 0o755);
+    await asUnprivileged(work, work, () => checkRoleSource({ name: 'KeyVault', path: dir }));
   });
 
   it.each(['cifs', 'smb3', 'nfs', 'nfs4', 'fuse.sshfs', 'afs', 'ceph'])('refuses a source on %s', async (fsType) => {
