@@ -153,6 +153,25 @@ describe('the Azure Blob target on Azurite', () => {
     }
   });
 
+  it('renames by copying block by block, then deleting the source', async () => {
+    const target = keyTarget('renaming');
+    const data = randomBytes(BLOB_BLOCK_SIZE + 4321);
+    const file = path.join(scratch, 'rename.bin');
+    await writeFile(file, data);
+    await target.upload(file, 'MASBackup/r/v.azsb.partial');
+    await target.rename('MASBackup/r/v.azsb.partial', 'MASBackup/r/v.azsb');
+    expect(await blobNames('renaming')).toEqual(['MASBackup/r/v.azsb']);
+    expect(sha256(await target.readFile('MASBackup/r/v.azsb'))).toBe(sha256(data));
+    await expectAzsError(target.rename('MASBackup/r/none', 'MASBackup/r/other'), 'SharePathFault');
+  });
+
+  it('says the container must exist when a container SAS cannot create it', async () => {
+    const token = sas('sas-no-container', new Date(Date.now() + 3_600_000));
+    const err = await expectAzsError(openBlobTarget({ url: `${azurite.containerUrl('sas-no-container')}?${token}`, retry: FAST_RETRY }).ensureDirectory('MASBackup'), 'SharePathFault', [new URLSearchParams(token).get('sig')!]);
+    expect(err.message).toMatch(/does not exist/);
+    expect(err.remediation).toMatch(/Create the container/);
+  });
+
   it('authenticates with a SAS URL, and keeps the SAS out of its description', async () => {
     // A container SAS cannot create its container: the admin creates it with the SAS.
     await admin('withsas').createIfNotExists();

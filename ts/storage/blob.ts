@@ -55,11 +55,13 @@ export class BlobTarget implements StorageTarget {
   readonly uploadsAreAtomic = true;
   readonly #container: ContainerClient;
   readonly #prefix: string;
+  readonly #usesSas: boolean;
   #containerReady: Promise<void> | null = null;
 
   constructor(location: BlobLocation, credentials: BlobCredentials, options: BlobTargetOptions = {}) {
     this.description = location.display;
     this.#prefix = location.prefix;
+    this.#usesSas = credentials.sas !== null;
     const pipeline: StoragePipelineOptions = { retryOptions: options.retry ?? DEFAULT_RETRY };
     if (credentials.sas !== null) {
       this.#container = new ContainerClient(`${location.containerUrl}?${credentials.sas}`, new AnonymousCredential(), pipeline);
@@ -105,7 +107,16 @@ export class BlobTarget implements StorageTarget {
       try {
         await this.#container.createIfNotExists();
       } catch (err) {
-        throw blobError(err, this.description, 'creating the container');
+        const failure = blobError(err, this.description, 'creating the container');
+        if (this.#usesSas && failure.code === 'ShareAuthentication') {
+          // A container-scoped SAS can never create its container: say what to do instead.
+          throw new AzsError('SharePathFault', `The container ${this.description} does not exist, and the SAS in BlobStorageUrl is not allowed to create it.`, {
+            target: this.description,
+            remediation: 'Create the container in the storage account (or use an account SAS or the account key, which can create it), then run the command again.',
+            cause: failure,
+          });
+        }
+        throw failure;
       }
     })();
     this.#containerReady.catch(() => {
