@@ -1,8 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ContainerClient, ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzsError } from '../../ts/errors.js';
@@ -24,6 +27,27 @@ afterAll(async () => {
   await azurite?.destroy();
   await rm(scratch, { recursive: true, force: true });
 });
+
+// Forced collections without restarting the worker with --expose-gc.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Peak growth of the live Buffer memory while `run` executes (collected before each sample). */
+async function peakBufferGrowth(run: () => Promise<void>): Promise<number> {
+  gc();
+  const base = process.memoryUsage().arrayBuffers;
+  let peak = base;
+  const timer = setInterval(() => {
+    gc();
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+  }, 50);
+  try {
+    await run();
+  } finally {
+    clearInterval(timer);
+  }
+  return peak - base;
+}
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -98,6 +122,32 @@ describe('the Azure Blob target on Azurite', () => {
     await writeFile(empty, '');
     await target.upload(empty, 'MASBackup/b1/empty.azsb');
     expect((await readAll(await target.openRead('MASBackup/b1/empty.azsb'))).length).toBe(0);
+  });
+
+  it('uploads and downloads with memory bounded by the block size, not the file size', async () => {
+    const target = keyTarget('memory');
+    const file = path.join(scratch, 'big.bin');
+    const size = 12 * BLOB_BLOCK_SIZE;
+    const chunk = randomBytes(MiB);
+    await writeFile(file, Buffer.alloc(0));
+    for (let written = 0; written < size; written += MiB) await appendFile(file, chunk);
+    const up = await peakBufferGrowth(() => target.upload(file, 'MASBackup/m/v.azsb'));
+    let seen = 0;
+    const down = await peakBufferGrowth(async () => {
+      await pipeline(
+        await target.openRead('MASBackup/m/v.azsb'),
+        new Writable({
+          write(c: Buffer, _e, cb) {
+            seen += c.length;
+            cb();
+          },
+        }),
+      );
+    });
+    expect(seen).toBe(size);
+    // A whole-file buffer would be 96 MiB; two blocks in flight are 16.
+    expect(up, `upload grew ${(up / MiB).toFixed(1)} MiB`).toBeLessThan(40 * MiB);
+    expect(down, `download grew ${(down / MiB).toFixed(1)} MiB`).toBeLessThan(40 * MiB);
   });
 
   it('lists files and folders like a share, a folder carrying its newest blob time', async () => {
