@@ -35,6 +35,9 @@ const DEFAULT_RETRY: NonNullable<StoragePipelineOptions['retryOptions']> = {
   maxTries: 3,
   retryDelayInMs: 500,
   maxRetryDelayInMs: 4000,
+  // Without it one try has no time limit, and an endpoint that stops answering without closing
+  // the connection would hang the backup; five minutes is far beyond one 8 MiB block.
+  tryTimeoutInMs: 5 * 60_000,
 };
 
 function blockId(index: number): string {
