@@ -68,6 +68,13 @@ async function blobNames(container: string, prefix = ''): Promise<string[]> {
   return names.sort();
 }
 
+/** Every file of the state directory (configuration, catalog, logs) as text, to look for secrets in. */
+async function stateText(home: string): Promise<string> {
+  const entries = await readdir(home, { recursive: true, withFileTypes: true });
+  const texts = await Promise.all(entries.filter((e) => e.isFile()).map((e) => readFile(join(e.parentPath, e.name), 'latin1')));
+  return texts.join('\n');
+}
+
 async function backupOk(stamp: BlobStamp): Promise<Obj> {
   const run = await stamp.run(['backup', 'start']);
   expect(run.error, JSON.stringify(run.error)).toBeNull();
@@ -102,8 +109,7 @@ describe('backups to Azure Blob Storage (Azurite, account key)', () => {
     expect(location.Path).toBeNull();
     expect(location.AvailableCapacity).toBeNull();
     expect(location.IsBackupSchedulerEnabled).toBe(true);
-    const config = await readFile(join(stamp.home, 'config.json'), 'utf8');
-    expect(config).not.toContain(azurite.accountKey);
+    expect(await stateText(stamp.home)).not.toContain(azurite.accountKey);
     const status = (await stamp.run(['status'])).data as Obj;
     expect(status.BlobStorageUrl).toBe(azurite.containerUrl('stamp1'));
     expect(status.LastBackupId).toBe(first.BackupId);
@@ -179,6 +185,7 @@ describe('blob location settings', () => {
     await stamp.run(['role', 'add', '--name', 'KeyVault', '--path', stamp.roles.KeyVault]);
     const made = await backupOk(stamp);
     expect(made.Status).toBe('Succeeded');
+    expect(await stateText(stamp.home)).not.toContain(signature);
   });
 
   it('refuses an expired SAS, a SAS URL in argv, and plain http to another host, changing nothing', async () => {
