@@ -15,6 +15,7 @@
     # Explicit lists only: wildcards make command discovery slow and hide accidental exports.
     FunctionsToExport    = @(
         'Add-AzsBackupRole'
+        'Clear-AzsBackupConfiguration'
         'Disable-AzsBackupSchedule'
         'Enable-AzsBackupSchedule'
         'Get-AzsBackup'
@@ -33,6 +34,7 @@
         'Start-AzsBackup'
         'Test-AzsBackup'
         'Uninstall-AzsBackupService'
+        'Update-AzsBackupConfiguration'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()
@@ -43,7 +45,7 @@
 
     PrivateData          = @{
         PSData = @{
-            Tags         = @('AzureStack', 'Backup', 'Azs.Backup.Admin', 'Infrastructure', 'SMB')
+            Tags         = @('AzureStack', 'Backup', 'Azs.Backup.Admin', 'Infrastructure', 'SMB', 'AzureBlob')
             LicenseUri   = ''
             ProjectUri   = ''
             ReleaseNotes = 'First release: the Azs.Backup.Admin surface (Az 1.0.x and AzureRM 0.2-0.3 forms), schedule, status and role cmdlets.'

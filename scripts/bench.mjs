@@ -1,9 +1,10 @@
 // Benchmark for issue 3: AzsBackup's backup and restore throughput to a real Samba share and its
 // peak RSS, beside restic and `tar | zstd -1` on the same data in the same run, plus the peak-RSS
-// series over data-set sizes. Prints figures; exits 0 whatever they are, non-zero on errors.
+// series over data-set sizes; and (issue 14) the same backup and restore to an Azure Blob
+// container on a real Azurite. Prints figures; exits 0 whatever they are, non-zero on errors.
 //
 //   node_modules/.bin/node scripts/bench.mjs [--size-mib 1024] [--rss-series|--no-rss-series]
-//        [--series-mib 100,1024,4096] [--volume-size-mib N] [--no-restic] [--no-tar]
+//        [--series-mib 100,1024,4096] [--volume-size-mib N] [--no-restic] [--no-tar] [--no-blob]
 //        [--no-profile] [--seed N] [--work-dir DIR] [--keep]
 //
 // Run it through scripts/bench, which builds the binary first when it is missing.
@@ -35,6 +36,7 @@ function usage() {
   --series-mib LIST     comma-separated sizes for the series (default 100,1024,4096)
   --volume-size-mib N   passed to 'config set --volume-size-mib' (default: the engine's)
   --no-restic, --no-tar skip a comparison tool
+  --no-blob             skip the Azure Blob (Azurite) run beside the SMB one
   --no-profile          skip the stage breakdown (smbclient alone, local-folder target, ...)
   --seed N              data generator seed (default 1)
   --work-dir DIR        where the data, repositories and restores go (default: a temp dir on disk)
@@ -42,7 +44,7 @@ function usage() {
 }
 
 function parseArgs(argv) {
-  const o = { sizeMiB: 1024, series: null, seriesMiB: [100, 1024, 4096], volumeSizeMiB: null, restic: true, tar: true, profile: true, seed: 1, workDir: null, keep: false };
+  const o = { sizeMiB: 1024, series: null, seriesMiB: [100, 1024, 4096], volumeSizeMiB: null, restic: true, tar: true, blob: true, profile: true, seed: 1, workDir: null, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -62,6 +64,7 @@ function parseArgs(argv) {
     else if (a === '--volume-size-mib') o.volumeSizeMiB = num(value());
     else if (a === '--no-restic') o.restic = false;
     else if (a === '--no-tar') o.tar = false;
+    else if (a === '--no-blob') o.blob = false;
     else if (a === '--no-profile') o.profile = false;
     else if (a === '--seed') o.seed = num(value());
     else if (a === '--work-dir') o.workDir = resolve(value());
@@ -463,14 +466,15 @@ function checkVerified(tool, problems, files) {
 async function loadSupport(work) {
   const out = join(work, 'support');
   run(join(ROOT, 'node_modules', '.bin', 'esbuild'), [
-    join(ROOT, 'tests/support/samba.ts'), join(ROOT, 'tests/support/certs.ts'),
+    join(ROOT, 'tests/support/samba.ts'), join(ROOT, 'tests/support/certs.ts'), join(ROOT, 'tests/support/azurite.ts'),
     '--bundle', '--platform=node', '--format=esm', `--outdir=${out}`, '--log-level=warning',
     // node-forge is CommonJS; give the ESM bundle a require for its node: imports.
     "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   ]);
   const samba = await import(pathToFileURL(join(out, 'samba.js')).href);
   const certs = await import(pathToFileURL(join(out, 'certs.js')).href);
-  return { startSamba: samba.startSamba, makeTestCertificate: certs.makeTestCertificate };
+  const azurite = await import(pathToFileURL(join(out, 'azurite.js')).href);
+  return { startSamba: samba.startSamba, makeTestCertificate: certs.makeTestCertificate, startAzurite: azurite.startAzurite };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -490,9 +494,16 @@ async function engine(home, samba, args, secrets) {
 }
 
 /** Configures a fresh engine state directory against a folder of the share. */
-async function configureEngine({ home, samba, cert, folder, rolePath, volumeSizeMiB, location }) {
+async function configureEngine({ home, samba, cert, folder, rolePath, volumeSizeMiB, location, azurite }) {
   mkdirSync(home, { recursive: true });
   let path;
+  if (location === 'blob') {
+    const args = ['config', 'set', '--encryption-cert', cert.cerPath];
+    if (volumeSizeMiB) args.push('--volume-size-mib', String(volumeSizeMiB));
+    await engine(home, samba, args, { blobStorageUrl: azurite.containerUrl(folder), blobStorageKey: azurite.accountKey });
+    await engine(home, samba, ['role', 'add', '--name', 'BenchData', '--path', rolePath]);
+    return;
+  }
   if (location === 'local') {
     path = folder;
     mkdirSync(path, { recursive: true });
@@ -508,26 +519,33 @@ async function configureEngine({ home, samba, cert, folder, rolePath, volumeSize
   await engine(home, samba, ['role', 'add', '--name', 'BenchData', '--path', rolePath]);
 }
 
-async function azsbackupRun({ work, samba, cert, data, tag, volumeSizeMiB, location = 'smb' }) {
+async function azsbackupRun({ work, samba, cert, data, tag, volumeSizeMiB, location = 'smb', azurite = null }) {
   const home = join(work, `azsb-home-${tag}`);
   const folder = location === 'local' ? join(work, `azsb-local-${tag}`) : `bench-${tag}`;
-  await configureEngine({ home, samba, cert, folder, rolePath: data.dir, volumeSizeMiB, location });
+  await configureEngine({ home, samba, cert, folder, rolePath: data.dir, volumeSizeMiB, location, azurite });
   sync();
   const backup = await engine(home, samba, ['backup', 'start']);
   const id = backup.data.BackupId;
-  const backupDir = location === 'local' ? join(folder, 'MASBackup', id) : join(samba.shareDir, folder, 'MASBackup', id);
-  const info = JSON.parse(readFileSync(join(backupDir, 'BackupInfo.json'), 'utf8'));
+  let info;
+  if (location === 'blob') {
+    const { ContainerClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');
+    const container = new ContainerClient(azurite.containerUrl(folder), new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey));
+    info = JSON.parse((await container.getBlobClient(`MASBackup/${id}/BackupInfo.json`).downloadToBuffer()).toString('utf8'));
+  } else {
+    const backupDir = location === 'local' ? join(folder, 'MASBackup', id) : join(samba.shareDir, folder, 'MASBackup', id);
+    info = JSON.parse(readFileSync(join(backupDir, 'BackupInfo.json'), 'utf8'));
+  }
   const dest = join(work, `azsb-restore-${tag}`);
   await settle();
   const restore = await engine(home, samba, ['restore', id, '--pfx', cert.pfxPath, '--destination', dest], { pfxPassword: cert.pfxPassword });
   const verified = checkVerified('azsbackup', verifyTree(join(dest, 'BenchData'), data.digest), data.files);
   deferRemove(dest);
-  deferRemove(location === 'local' ? folder : join(samba.shareDir, folder));
+  if (location !== 'blob') deferRemove(location === 'local' ? folder : join(samba.shareDir, folder));
   deferRemove(home);
   const isEngine = (p) => p.root;
   const isSmb = (p) => p.comm === 'smbclient';
   return {
-    tool: location === 'local' ? 'azsbackup (local folder)' : 'azsbackup',
+    tool: location === 'local' ? 'azsbackup (local folder)' : location === 'blob' ? 'azsbackup (Azure Blob, Azurite)' : 'azsbackup',
     bytes: data.bytes,
     stored: info.storedBytes,
     volumes: info.volumes.length,
@@ -765,8 +783,10 @@ async function main() {
   process.env.TMPDIR = work;
 
   let samba = null;
+  let azurite = null;
   const cleanup = async () => {
     await samba?.destroy().catch(() => {});
+    await azurite?.destroy().catch(() => {});
     for (const path of deferred) rmSync(path, { recursive: true, force: true });
     if (!opts.keep) rmSync(work, { recursive: true, force: true });
   };
@@ -806,6 +826,17 @@ async function main() {
     results.push(azsb);
     note(`azsbackup: ${azsb.volumes} volume(s), ${fmtSize(azsb.stored)} stored; restore ${azsb.verified}`);
     note(`smbclient children: ${azsb.smbclient.backupCount} during backup (largest peak RSS ${(azsb.smbclient.backupRss / 1e6).toFixed(0)} MB), ${azsb.smbclient.restoreCount} during restore (largest peak ${(azsb.smbclient.restoreRss / 1e6).toFixed(0)} MB)`);
+    let blob = null;
+    if (opts.blob) {
+      azurite = await support.startAzurite({ mainScript: join(ROOT, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js') });
+      log(`Running azsbackup to Azure Blob Storage (Azurite ${JSON.parse(readFileSync(join(ROOT, 'node_modules', 'azurite', 'package.json'), 'utf8')).version} on 127.0.0.1:${azurite.port}, store ${azurite.storeDir}) ...`);
+      blob = await azsbackupRun({ work, samba, cert, data, tag: 'blob', volumeSizeMiB: opts.volumeSizeMiB, location: 'blob', azurite });
+      results.push(blob);
+      note(`azsbackup to blob: ${blob.volumes} volume(s), ${fmtSize(blob.stored)} stored; restore ${blob.verified}`);
+      note('Azurite is a Node process on this machine too: it competes with the engine for the same 2 CPUs, as smbd does in the SMB run.');
+      await azurite.destroy();
+      azurite = null;
+    }
     let restic = null;
     if (opts.restic) {
       log('Running restic (local repository) ...');
@@ -837,6 +868,7 @@ async function main() {
       log(`  restore azsbackup/restic = ${r.toFixed(2)}x   target >= 1.0x   ${verdict(r >= 1)}`);
     } else log('  backup/restore ratios: restic skipped (--no-restic)');
     log(`  peak RSS azsbackup = ${(azsb.rss / 1e6).toFixed(0)} MB (backup ${(azsb.backupRss / 1e6).toFixed(0)}, restore ${(azsb.restoreRss / 1e6).toFixed(0)})   target < 200 MB   ${verdict(rssOk)}`);
+    if (blob) log(`  peak RSS azsbackup to blob = ${(blob.rss / 1e6).toFixed(0)} MB (backup ${(blob.backupRss / 1e6).toFixed(0)}, restore ${(blob.restoreRss / 1e6).toFixed(0)})   target < 200 MB   ${verdict(blob.rss < 200e6)}`);
 
     // --- stage breakdown ---------------------------------------------------------------------
     if (opts.profile) await profile({ work, samba, cert, data, main: azsb, volumeSizeMiB: opts.volumeSizeMiB });

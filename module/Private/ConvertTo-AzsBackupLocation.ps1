@@ -41,6 +41,8 @@ function ConvertTo-AzsBackupLocation {
             Path                        = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'Path'
             UserName                    = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'UserName'
             Password                    = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'Password'
+            BlobStorageUrl              = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'BlobStorageUrl'
+            BlobStorageKey              = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'BlobStorageKey'
             EncryptionCertBase64        = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'EncryptionCertBase64'
             EncryptionCertThumbprint    = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'EncryptionCertThumbprint'
             BackupFrequencyInHours      = $null

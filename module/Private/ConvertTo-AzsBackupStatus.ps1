@@ -57,6 +57,7 @@ function ConvertTo-AzsBackupStatus {
         $shaped = [ordered]@{
             Location                    = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'Location'
             Path                        = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'Path'
+            BlobStorageUrl              = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'BlobStorageUrl'
             AvailableCapacity           = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'AvailableCapacity'
             IsBackupSchedulerEnabled    = $scheduler
             BackupFrequencyInHours      = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'BackupFrequencyInHours'

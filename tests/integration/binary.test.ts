@@ -20,7 +20,7 @@ describe('the standalone binary', () => {
     expect(result.exitCode).toBe(0);
     const location = result.data as Record<string, unknown>;
     expect(Object.keys(location)).toEqual([
-      'Id', 'Name', 'Type', 'Location', 'Tag', 'Path', 'UserName', 'Password', 'EncryptionCertBase64',
+      'Id', 'Name', 'Type', 'Location', 'Tag', 'Path', 'UserName', 'Password', 'BlobStorageUrl', 'BlobStorageKey', 'EncryptionCertBase64',
       'EncryptionCertThumbprint', 'BackupFrequencyInHours', 'BackupRetentionPeriodInDays',
       'IsBackupSchedulerEnabled', 'AvailableCapacity', 'NextBackupTime', 'LastBackupTime',
     ]);

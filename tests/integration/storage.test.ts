@@ -265,7 +265,7 @@ describe('SmbClientTarget against a real smbd', () => {
   });
 
   it('reports capacity like the file system under the share', async () => {
-    const cap = await target.capacity();
+    const cap = (await target.capacity())!;
     const fs = await statfs(server.shareDir);
     const total = fs.blocks * fs.bsize;
     expect(cap.totalBytes).toBeGreaterThan(0);
@@ -393,7 +393,7 @@ describe('SmbClientTarget against a real smbd', () => {
       const err = await expectAzsError(full.upload(local, 'vol.000.azsb'), 'ShareOutOfCapacity', server.password);
       expect(err.message).toContain('NT_STATUS_DISK_FULL');
       expect(await readdir(mnt)).toEqual([]);
-      const cap = await full.capacity();
+      const cap = (await full.capacity())!;
       expect(cap.totalBytes).toBe(MiB);
     } finally {
       execFileSync('umount', [mnt]);
@@ -493,7 +493,7 @@ describe('LocalTarget', () => {
   });
 
   it('reports capacity from statfs', async () => {
-    const cap = await target.capacity();
+    const cap = (await target.capacity())!;
     expect(cap.totalBytes).toBeGreaterThan(0);
     expect(cap.freeBytes).toBeLessThanOrEqual(cap.totalBytes);
   });

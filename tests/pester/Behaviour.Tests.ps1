@@ -12,6 +12,9 @@
       AZSB_TEST_CERT_PFX       the matching .pfx for restores
       AZSB_TEST_PFX_PASSWORD   its password
       AZSB_TEST_OTHER_PFX      a .pfx of another certificate (used as a wrong -EncryptionCertPath)
+      AZSB_TEST_BLOB_ENDPOINT  a real Azurite account endpoint, http://127.0.0.1:<port>/<account>
+      AZSB_TEST_BLOB_KEY       its account key
+      AZSB_TEST_BLOB_SAS_URL   a container URL with a SAS (the container exists)
     The engine binary is found as the module finds it (AZSBACKUP_BINARY or binaries/<os>-<arch>).
 
     Every test runs with its own, fresh $env:AZSBACKUP_HOME under TestDrive. A missing variable
@@ -43,7 +46,7 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
         Get-Module -Name 'AzsBackup' | Remove-Module -Force
         Import-Module -Name (Join-Path -Path $repoRoot -ChildPath 'AzsBackup.psd1') -Force -ErrorAction Stop
 
-        foreach ($variableName in @('AZSB_TEST_UNC', 'AZSB_TEST_SHARE_DIR', 'AZSB_TEST_USER', 'AZSB_TEST_PASSWORD', 'AZSB_TEST_CERT_CER', 'AZSB_TEST_CERT_PFX', 'AZSB_TEST_PFX_PASSWORD', 'AZSB_TEST_OTHER_PFX')) {
+        foreach ($variableName in @('AZSB_TEST_UNC', 'AZSB_TEST_SHARE_DIR', 'AZSB_TEST_USER', 'AZSB_TEST_PASSWORD', 'AZSB_TEST_CERT_CER', 'AZSB_TEST_CERT_PFX', 'AZSB_TEST_PFX_PASSWORD', 'AZSB_TEST_OTHER_PFX', 'AZSB_TEST_BLOB_ENDPOINT', 'AZSB_TEST_BLOB_KEY', 'AZSB_TEST_BLOB_SAS_URL')) {
             if ([string]::IsNullOrEmpty([System.Environment]::GetEnvironmentVariable($variableName))) {
                 throw "The behaviour tests need the environment variable $variableName (see the header of this file)."
             }
@@ -709,6 +712,104 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
         It 'rejects -Top that is not a number' {
             $record = Get-TerminatingError -ScriptBlock { Get-AzsBackup -Top 'ten' }
             Assert-AzsBackupError -Record $record -ErrorId 'AzsBackup.InvalidParameter' -Category 'InvalidArgument'
+        }
+    }
+
+    Context 'Azure Blob Storage location (real Azurite), Update- and Clear-AzsBackupConfiguration' {
+        BeforeAll {
+            $script:blobKey = $env:AZSB_TEST_BLOB_KEY
+            $script:sasUrl = $env:AZSB_TEST_BLOB_SAS_URL
+            $null = $script:sasUrl -match '[?&]sig=([^&]+)'
+            $script:sasSignature = $Matches[1]
+            function New-ContainerUrl {
+                return '{0}/pester-{1}' -f $env:AZSB_TEST_BLOB_ENDPOINT, [guid]::NewGuid().ToString('N').Substring(0, 12)
+            }
+            function Get-ConfigurationFileText {
+                return Get-Content -LiteralPath (Join-Path -Path $env:AZSBACKUP_HOME -ChildPath 'config.json') -Raw
+            }
+        }
+
+        It 'Update-AzsBackupConfiguration -BlobStorageUrl -BlobStorageKey backs up to a new container and restores byte for byte' {
+            $url = New-ContainerUrl
+            $location = Update-AzsBackupConfiguration -BlobStorageUrl $url -BlobStorageKey $script:blobKey -EncryptionCertPath $script:cerPath -BackupRetentionPeriodInDays 5
+            $location.PSObject.TypeNames[0] | Should -Be 'AzsBackup.BackupLocation'
+            $location.BlobStorageUrl | Should -Be $url
+            $location.BlobStorageKey | Should -BeNullOrEmpty
+            $location.Path | Should -BeNullOrEmpty
+            $location.BackupRetentionPeriodInDays | Should -Be 5
+            (Get-AzsBackupConfiguration).BlobStorageUrl | Should -Be $url
+            (Get-ConfigurationFileText).Contains($script:blobKey) | Should -BeFalse
+
+            $roleData = New-RoleData -Name 'KeyVault'
+            $null = Add-AzsBackupRole -Name 'KeyVault' -Path $roleData
+            $backup = Start-AzsBackup
+            $backup.Status | Should -Be 'Succeeded'
+            $status = Get-AzsBackupStatus -WarningAction SilentlyContinue
+            $status.BlobStorageUrl | Should -Be $url
+            $status.LastBackupStatus | Should -Be 'Succeeded'
+
+            $destination = Join-Path -Path $TestDrive -ChildPath ('blob-restore-{0}' -f [guid]::NewGuid().ToString('N'))
+            $null = Restore-AzsBackup -Name $backup.Name -DecryptionCertPath $script:pfxPath -DecryptionCertPassword $script:pfxPassword -DestinationPath $destination -Force
+            Assert-RestoredCopy -Original $roleData -Restored $destination
+        }
+
+        It 'Update-AzsBackupConfiguration changes only what it is given' {
+            $url = New-ContainerUrl
+            $null = Update-AzsBackupConfiguration -BlobStorageUrl $url -BlobStorageKey $script:blobKey -EncryptionCertPath $script:cerPath -BackupFrequencyInHours 8
+            $before = Get-AzsBackupConfiguration
+            $after = Update-AzsBackupConfiguration -BackupRetentionPeriodInDays 3 -IsBackupSchedulerEnabled:$false
+            $after.BackupRetentionPeriodInDays | Should -Be 3
+            $after.IsBackupSchedulerEnabled | Should -BeFalse
+            foreach ($name in 'BlobStorageUrl', 'Path', 'UserName', 'EncryptionCertThumbprint', 'BackupFrequencyInHours', 'Location') {
+                $after.$name | Should -Be $before.$name -Because "$name was not given"
+            }
+        }
+
+        It 'a wrong key is a ShareAuthentication error that does not show the key and changes nothing' {
+            $null = Update-AzsBackupConfiguration -BlobStorageUrl (New-ContainerUrl) -BlobStorageKey $script:blobKey
+            $before = Get-ConfigurationFileText
+            $wrongKey = [Convert]::ToBase64String([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(64))
+            $record = Get-TerminatingError -ScriptBlock { Update-AzsBackupConfiguration -BlobStorageKey $wrongKey }
+            Assert-AzsBackupError -Record $record -ErrorId 'AzsBackup.ShareAuthentication' -Category 'AuthenticationError'
+            ($record | Out-String).Contains($wrongKey) | Should -BeFalse
+            Get-ConfigurationFileText | Should -Be $before
+        }
+
+        It 'takes a SAS URL for the piped location and never shows the SAS; -Path moves it back to the share' {
+            $viaSas = Get-AzsBackupConfiguration | Update-AzsBackupConfiguration -BlobStorageUrl $script:sasUrl -Verbose 4>&1
+            $location = @($viaSas | Where-Object -FilterScript { $_ -isnot [System.Management.Automation.VerboseRecord] })[0]
+            $location.BlobStorageUrl | Should -Be ($script:sasUrl -split '\?')[0]
+            ($viaSas | Out-String).Contains($script:sasSignature) | Should -BeFalse
+            (Get-ConfigurationFileText).Contains($script:sasSignature) | Should -BeFalse
+
+            $share = Get-AzsBackupConfiguration | Update-AzsBackupConfiguration -Path $script:unc -UserName $script:shareUser -Password $script:sharePassword
+            $share.Path | Should -Be $script:unc
+            $share.BlobStorageUrl | Should -BeNullOrEmpty
+        }
+
+        It 'Clear-AzsBackupConfiguration refuses without -Force when it cannot prompt, honours -WhatIf, and clears with -Force' {
+            $null = Update-AzsBackupConfiguration -BlobStorageUrl (New-ContainerUrl) -BlobStorageKey $script:blobKey -BackupFrequencyInHours 6 -BackupRetentionPeriodInDays 3 -IsBackupSchedulerEnabled
+            $before = Get-ConfigurationFileText
+
+            $record = Get-TerminatingError -ScriptBlock { Clear-AzsBackupConfiguration }
+            Assert-AzsBackupError -Record $record -ErrorId 'AzsBackup.ConfirmationRequired' -Category 'InvalidOperation'
+            $record.Exception.Message | Should -Match 'Nothing was changed'
+            $record.ErrorDetails.RecommendedAction | Should -Match '-Force'
+            Get-ConfigurationFileText | Should -Be $before
+
+            $null = Clear-AzsBackupConfiguration -Force -WhatIf
+            Get-ConfigurationFileText | Should -Be $before
+
+            $cleared = Clear-AzsBackupConfiguration -Force -Confirm:$false
+            $cleared.PSObject.TypeNames[0] | Should -Be 'AzsBackup.BackupLocation'
+            $cleared.Path | Should -BeNullOrEmpty
+            $cleared.UserName | Should -BeNullOrEmpty
+            $cleared.BlobStorageUrl | Should -BeNullOrEmpty
+            $cleared.BlobStorageKey | Should -BeNullOrEmpty
+            $cleared.IsBackupSchedulerEnabled | Should -BeFalse
+            $cleared.BackupFrequencyInHours | Should -Be 12
+            $cleared.BackupRetentionPeriodInDays | Should -Be 7
+            (Get-AzsBackupConfiguration).BlobStorageUrl | Should -BeNullOrEmpty
         }
     }
 

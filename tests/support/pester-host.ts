@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ContainerClient, ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { startAzurite, type AzuriteServer } from './azurite.js';
 import { makeTestCertificate } from './certs.js';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { startSamba } from './samba.js';
 
 /**
- * Hosts the Pester run: a real smbd and real certificates for tests/pester/Behaviour.Tests.ps1,
- * handed over in the environment variables that suite documents, then pwsh with the repo-local
+ * Hosts the Pester run: a real smbd, a real Azurite blob service and real certificates for
+ * tests/pester/Behaviour.Tests.ps1, handed over in the environment variables that suite
+ * documents, then pwsh with the repo-local
  * Pester. Prints Pester's output, whose last line is "PESTER: N passed, N failed".
  */
 const root = resolve(process.argv[2] ?? '.');
@@ -20,8 +22,18 @@ writeFileSync(dfree, '#!/bin/sh\necho 2048 1024\n');
 chmodSync(dfree, 0o755);
 chmodSync(join(dfree, '..'), 0o755);
 const samba = await startSamba({ extraShares: { tiny: { 'dfree command': dfree } } });
+let azurite: AzuriteServer | null = null;
 let code = 1;
 try {
+  azurite = await startAzurite();
+  // A container the SAS is scoped to; a container SAS cannot create it, the admin does.
+  const sasContainer = 'pester-sas';
+  const credential = new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey);
+  await new ContainerClient(azurite.containerUrl(sasContainer), credential).createIfNotExists();
+  const sas = generateBlobSASQueryParameters(
+    { containerName: sasContainer, permissions: ContainerSASPermissions.parse('racwdl'), startsOn: new Date(Date.now() - 3_600_000), expiresOn: new Date(Date.now() + 24 * 3_600_000) },
+    credential,
+  ).toString();
   const work = mkdtempSync(join(tmpdir(), 'azsb-pester-'));
   const cert = makeTestCertificate(join(work, 'cert'));
   const other = makeTestCertificate(join(work, 'other'), { name: 'Another certificate' });
@@ -38,6 +50,9 @@ try {
     AZSB_TEST_CERT_PFX: cert.pfxPath,
     AZSB_TEST_PFX_PASSWORD: cert.pfxPassword,
     AZSB_TEST_OTHER_PFX: other.pfxPath,
+    AZSB_TEST_BLOB_ENDPOINT: azurite.endpoint,
+    AZSB_TEST_BLOB_KEY: azurite.accountKey,
+    AZSB_TEST_BLOB_SAS_URL: `${azurite.containerUrl(sasContainer)}?${sas}`,
     // No suite may touch this machine's real state directory, not even by accident.
     AZSBACKUP_HOME: join(work, 'home'),
     AZSB_PESTER_PATH: join(root, '.tools', 'pester'),
@@ -56,6 +71,7 @@ try {
     pwsh.on('close', (c) => done(c ?? 1));
   });
 } finally {
+  await azurite?.destroy();
   await samba.destroy();
   rmSync(join(dfree, '..'), { recursive: true, force: true });
 }

@@ -34,6 +34,9 @@ export function toBackupLocation(
     UserName: config.userName,
     // Secrets never come back: the service answers with empty values and so do we.
     Password: '',
+    // The URL without its SAS query; the key, like the password, never comes back.
+    BlobStorageUrl: config.blobStorageUrl,
+    BlobStorageKey: '',
     EncryptionCertBase64: '',
     EncryptionCertThumbprint: current?.thumbprint ?? null,
     BackupFrequencyInHours: config.backupFrequencyInHours,

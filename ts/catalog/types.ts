@@ -7,6 +7,8 @@ export const OPERATION_STATUSES = [
   'Failed',
   'PartialSucceeded',
   'Succeeded',
+  // Added by the 2021-09-01 API; listed so values of that API round-trip.
+  'Skipped',
 ] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { ENGINE_VERSION } from '../version.js';
-import { getBackupLocation, setBackupLocation, setScheduler } from '../engine/configuration.js';
+import { clearBackupLocation, getBackupLocation, setBackupLocation, setScheduler } from '../engine/configuration.js';
 import { addRole, listRoles, removeRole, setRole, toBackupRole } from '../engine/roles.js';
 import { getBackup, listBackups } from '../engine/backups.js';
 import { startBackup, startBackupDetached } from '../engine/start.js';
@@ -12,12 +12,12 @@ import { pruneExternalStore } from '../engine/prune.js';
 import { runService } from '../engine/service.js';
 import { installService, showService, uninstallService, unitFor } from '../engine/service-install.js';
 import { runCommand } from './run.js';
-import { parseBoolean, parseInteger } from './parse.js';
+import { blobUrlArgument, parseBoolean, parseInteger } from './parse.js';
 
 /** The engine's command line: a thin layer over the library in ts/engine (docs/CLI.md). */
 export function buildProgram(): Command {
   const program = new Command('azsbackup')
-    .description('AzsBackup engine: infrastructure backup to an SMB share or a local folder.')
+    .description('AzsBackup engine: infrastructure backup to an SMB share, a local folder or an Azure Blob container.')
     .version(ENGINE_VERSION, '--version', 'print the engine version')
     .addOption(new Option('--text', 'print for humans instead of JSON lines'))
     .showHelpAfterError();
@@ -31,9 +31,10 @@ export function buildProgram(): Command {
     .action(() => runCommand(opts(), (ctx) => getBackupLocation(ctx)));
   config
     .command('set')
-    .description('change only the given settings; secrets (password, encryptionKey) come on stdin')
+    .description('change only the given settings; secrets (password, encryptionKey, blobStorageKey, a SAS URL as blobStorageUrl) come on stdin')
     .option('--location <name>', 'region name')
     .option('--path <path>', 'UNC path (\\\\server\\share\\folder) or local/mounted path')
+    .option('--blob-storage-url <url>', 'Azure Blob container URL without a SAS (a SAS URL goes on stdin as blobStorageUrl)')
     .option('--user-name <user>', 'DOMAIN\\user for the share')
     .option('--frequency <hours>', 'backup frequency in hours (4-12)')
     .option('--retention <days>', 'retention period in days (2-14)')
@@ -52,6 +53,8 @@ export function buildProgram(): Command {
           path: o.path as string | undefined,
           userName: o.userName as string | undefined,
           password: secrets.password,
+          blobStorageUrl: blobUrlArgument(o.blobStorageUrl as string | undefined, secrets.blobStorageUrl),
+          blobStorageKey: secrets.blobStorageKey,
           backupFrequencyInHours: parseInteger('BackupFrequencyInHours', o.frequency as string | undefined),
           backupRetentionPeriodInDays: parseInteger('BackupRetentionPeriodInDays', o.retention as string | undefined),
           isBackupSchedulerEnabled: parseBoolean('IsBackupSchedulerEnabled', o.scheduler as string | undefined),
@@ -65,6 +68,11 @@ export function buildProgram(): Command {
         }),
       ),
     );
+
+  config
+    .command('clear')
+    .description('forget the backup location and its credentials; schedule off, frequency and retention back to 12 h and 7 days')
+    .action(() => runCommand(opts(), (ctx) => clearBackupLocation(ctx)));
 
   const schedule = program.command('schedule').description('automatic backups');
   schedule.command('enable').action(() => runCommand(opts(), (ctx) => setScheduler(ctx, true)));

@@ -5,9 +5,13 @@ export interface Secrets {
   password?: string;
   encryptionKey?: string;
   pfxPassword?: string;
+  /** Storage account key of a blob location. */
+  blobStorageKey?: string;
+  /** A blob container URL: it may carry a SAS, so it travels as a secret. */
+  blobStorageUrl?: string;
 }
 
-const KNOWN = new Set(['password', 'encryptionKey', 'pfxPassword']);
+const KNOWN = new Set(['password', 'encryptionKey', 'pfxPassword', 'blobStorageKey', 'blobStorageUrl']);
 
 export async function readSecretsFromStdin(stream: NodeJS.ReadableStream = process.stdin): Promise<Secrets> {
   const chunks: Buffer[] = [];

@@ -34,6 +34,15 @@ export interface BackupConfiguration {
   path: string | null;
   userName: string | null;
   password: SealedSecret | null;
+  /**
+   * An Azure Blob Storage location instead of a share: the container URL (and folder) without its
+   * query. Exactly one of path and blobStorageUrl is set once a location is configured.
+   */
+  blobStorageUrl: string | null;
+  /** The storage account key, sealed. */
+  blobStorageKey: SealedSecret | null;
+  /** The SAS query string of the URL the admin gave, sealed (a SAS is a bearer secret). */
+  blobStorageSas: SealedSecret | null;
   backupFrequencyInHours: number;
   backupRetentionPeriodInDays: number;
   /** A configuration written before the flag existed loads as false (the seed's 1807 rule). */
@@ -59,6 +68,11 @@ export interface BackupConfiguration {
    * follows the OS policy instead (docs/CLI.md).
    */
   smbSigning: 'Required' | 'Relaxed';
+}
+
+/** True when a backup location (share, folder or blob container) is configured. */
+export function hasLocation(config: Pick<BackupConfiguration, 'path' | 'blobStorageUrl'>): boolean {
+  return Boolean(config.path) || Boolean(config.blobStorageUrl);
 }
 
 export const DEFAULT_FREQUENCY_HOURS = 12;

@@ -1,12 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { AzsError, invalidParameter } from '../errors.js';
 import { loadConfiguration, saveConfiguration } from '../config/store.js';
-import type { BackupConfiguration, StoredCertificate } from '../config/types.js';
+import { type BackupConfiguration, DEFAULT_FREQUENCY_HOURS, DEFAULT_RETENTION_DAYS, hasLocation, type StoredCertificate } from '../config/types.js';
 import { loadMachineKey, seal } from '../config/seal.js';
 import { validateFrequency, validateLocationName, validateRetention } from '../config/validate.js';
 import { isValidLegacyKey, parseEncryptionCertificate } from '../crypto/index.js';
 import { toBackupLocation } from '../catalog/azure-shape.js';
 import { ROOT } from '../catalog/layout.js';
+import { parseBlobUrl } from '../storage/blob-url.js';
 import { parseBackupPath, parseUserName } from '../storage/unc.js';
 import { SMB_SIGNING_POLICIES } from '../storage/smbclient.js';
 import { statePaths } from '../util/state-dir.js';
@@ -27,6 +29,9 @@ export interface ConfigurationUpdate {
   path?: string | undefined;
   userName?: string | undefined;
   password?: string | undefined;
+  /** Container URL; a query string on it is a SAS and is sealed apart from the URL. */
+  blobStorageUrl?: string | undefined;
+  blobStorageKey?: string | undefined;
   backupFrequencyInHours?: number | undefined;
   backupRetentionPeriodInDays?: number | undefined;
   isBackupSchedulerEnabled?: boolean | undefined;
@@ -47,11 +52,11 @@ export const RELAXED_SIGNING_WARNING =
 
 /** Capacity of the share for AvailableCapacity; an unreachable share shows as unknown, not an error. */
 async function shareCapacity(ctx: EngineContext, config: BackupConfiguration): Promise<number | null> {
-  if (!config.path) return null;
+  if (!hasLocation(config)) return null;
   try {
     const target = await openConfiguredTarget(ctx.home, config);
     try {
-      return (await target.capacity()).freeBytes;
+      return (await target.capacity())?.freeBytes ?? null;
     } finally {
       await target.close();
     }
@@ -101,10 +106,7 @@ export async function setBackupLocation(ctx: EngineContext, update: Configuratio
   const certificateWarnings: string[] = [];
 
   if (update.location !== undefined) next.location = validateLocationName(update.location);
-  if (update.path !== undefined) {
-    parseBackupPath(update.path);
-    next.path = update.path;
-  }
+  applyLocationUpdate(next, update, machineKey);
   if (update.userName !== undefined) {
     parseUserName(update.userName);
     next.userName = update.userName;
@@ -176,18 +178,25 @@ export async function setBackupLocation(ctx: EngineContext, update: Configuratio
   }
 
   // Backups are scheduled as soon as backup is configured, unless the caller says otherwise.
-  const firstConfiguration = before.path === null && next.path !== null;
+  const firstConfiguration = !hasLocation(before) && hasLocation(next);
   if (update.isBackupSchedulerEnabled !== undefined) next.isBackupSchedulerEnabled = update.isBackupSchedulerEnabled;
   else if (firstConfiguration) next.isBackupSchedulerEnabled = true;
 
-  const locationChanged = next.path !== before.path || next.userName !== before.userName || update.password !== undefined || next.smbSigning !== before.smbSigning;
-  if ((locationChanged || update.createPath) && next.path) await probeLocation(ctx, next, Boolean(update.createPath));
+  const locationChanged =
+    next.path !== before.path ||
+    next.userName !== before.userName ||
+    update.password !== undefined ||
+    next.smbSigning !== before.smbSigning ||
+    next.blobStorageUrl !== before.blobStorageUrl ||
+    update.blobStorageKey !== undefined ||
+    next.blobStorageSas?.sealed !== before.blobStorageSas?.sealed;
+  if ((locationChanged || update.createPath) && hasLocation(next)) await probeLocation(ctx, next, Boolean(update.createPath));
 
   await saveConfiguration(ctx.home, next);
   for (const w of certificateWarnings) ctx.reporter.warning(w);
   await updateSchedule(ctx, before, next, now);
   // A shorter retention deletes what is now too old at once, as the portal warns it will.
-  if (next.path && next.backupRetentionPeriodInDays < before.backupRetentionPeriodInDays) {
+  if (hasLocation(next) && next.backupRetentionPeriodInDays < before.backupRetentionPeriodInDays) {
     const target = await openConfiguredTarget(ctx.home, next);
     try {
       await applyRetention(ctx, next, target);
@@ -198,16 +207,109 @@ export async function setBackupLocation(ctx: EngineContext, update: Configuratio
   return describeLocation(ctx, next);
 }
 
-/** Proves the share is reachable and writable with these credentials before they are saved. */
+/**
+ * The location fields of an update. A location is a share (or folder) or a blob container, never
+ * both: naming one clears the other's settings. A SAS and an account key are alternatives too.
+ */
+function applyLocationUpdate(next: BackupConfiguration, update: ConfigurationUpdate, machineKey: Buffer): void {
+  const blobGiven = update.blobStorageUrl !== undefined || update.blobStorageKey !== undefined;
+  const shareGiven = update.path !== undefined || update.userName !== undefined || update.password !== undefined;
+  if (blobGiven && shareGiven) {
+    throw new AzsError('InvalidParameter', 'Pass either the file share parameters (-Path, -UserName, -Password) or the blob parameters (-BlobStorageUrl, -BlobStorageKey), not both.', {
+      target: update.blobStorageUrl !== undefined ? 'BlobStorageUrl' : 'BlobStorageKey',
+      remediation: 'A backup location is one share or one blob container: run the command with one of the two sets.',
+    });
+  }
+  if (update.path !== undefined) {
+    parseBackupPath(update.path);
+    next.path = update.path;
+    next.blobStorageUrl = null;
+    next.blobStorageKey = null;
+    next.blobStorageSas = null;
+  }
+  if (update.userName !== undefined) {
+    parseUserName(update.userName);
+    next.userName = update.userName;
+  }
+  if (update.password !== undefined) next.password = update.password === '' ? null : seal(machineKey, update.password);
+
+  if (update.blobStorageUrl !== undefined) {
+    const location = parseBlobUrl(update.blobStorageUrl);
+    if (location.sas !== null && update.blobStorageKey !== undefined && update.blobStorageKey !== '') {
+      throw new AzsError('InvalidParameter', 'Pass either a BlobStorageUrl carrying a SAS or a BlobStorageKey, not both.', {
+        target: 'BlobStorageKey',
+        remediation: 'Drop -BlobStorageKey to authenticate with the SAS, or drop the SAS from -BlobStorageUrl to use the account key.',
+      });
+    }
+    next.blobStorageUrl = location.display;
+    // A SAS belongs to the URL it came with; a new URL without one keeps the account key.
+    next.blobStorageSas = location.sas === null ? null : seal(machineKey, location.sas);
+    if (location.sas !== null) next.blobStorageKey = null;
+    next.path = null;
+    next.userName = null;
+    next.password = null;
+  }
+  if (update.blobStorageKey !== undefined) {
+    if (!next.blobStorageUrl) {
+      throw new AzsError('InvalidParameter', 'BlobStorageKey was given but no blob location is configured.', {
+        target: 'BlobStorageKey',
+        remediation: 'Pass -BlobStorageUrl with the container URL together with -BlobStorageKey.',
+      });
+    }
+    if (update.blobStorageKey === '') next.blobStorageKey = null;
+    else {
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(update.blobStorageKey)) {
+        throw new AzsError('InvalidParameter', 'BlobStorageKey is not valid: a storage account key is a Base64 string.', {
+          target: 'BlobStorageKey',
+          remediation: "Copy key1 or key2 from the storage account's access keys and pass it with -BlobStorageKey.",
+        });
+      }
+      next.blobStorageKey = seal(machineKey, update.blobStorageKey);
+      next.blobStorageSas = null;
+    }
+  }
+}
+
+/**
+ * Proves the location is reachable and writable with these credentials before they are saved:
+ * a probe file is written and deleted (creating a folder proves nothing on blob storage).
+ */
 async function probeLocation(ctx: EngineContext, config: BackupConfiguration, createPath: boolean): Promise<void> {
   const target = await openConfiguredTarget(ctx.home, config);
   try {
     if (createPath) await target.createLocation?.();
     await target.ensureDirectory(ROOT);
+    const probe = `${ROOT}/.azsb-probe-${randomBytes(6).toString('hex')}`;
+    await target.writeFile(probe, Buffer.from('AzsBackup write probe\n'));
+    await target.removeFile(probe);
     await target.capacity();
   } finally {
     await target.close();
   }
+}
+
+/**
+ * Clear-AzsBackupConfiguration: the location and its credentials are forgotten, automatic
+ * backups stop, and frequency and retention return to 12 h and 7 days. Backups already made stay
+ * where they are; the encryption certificate and the roles stay configured.
+ */
+export async function clearBackupLocation(ctx: EngineContext): Promise<Record<string, unknown>> {
+  const before = await loadConfiguration(ctx.home);
+  const next: BackupConfiguration = {
+    ...structuredClone(before),
+    path: null,
+    userName: null,
+    password: null,
+    blobStorageUrl: null,
+    blobStorageKey: null,
+    blobStorageSas: null,
+    isBackupSchedulerEnabled: false,
+    backupFrequencyInHours: DEFAULT_FREQUENCY_HOURS,
+    backupRetentionPeriodInDays: DEFAULT_RETENTION_DAYS,
+  };
+  await saveConfiguration(ctx.home, next);
+  await updateSchedule(ctx, before, next, ctx.now());
+  return describeLocation(ctx, next);
 }
 
 async function updateSchedule(ctx: EngineContext, before: BackupConfiguration, after: BackupConfiguration, now: Date): Promise<void> {

@@ -1,7 +1,7 @@
 import { AzsError } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
 import type { BackupConfiguration } from '../config/types.js';
-import { backupFolder, CERTIFICATES_DIR } from '../catalog/layout.js';
+import { backupFile, backupFolder, CERTIFICATES_DIR, INFO_FILE } from '../catalog/layout.js';
 import { planPrune, type PrunePlan, type ShareBackupEntry } from '../catalog/retention.js';
 import { checkShareClock } from '../catalog/clock-check.js';
 import type { StorageTarget } from '../storage/target.js';
@@ -60,8 +60,13 @@ export async function pruneWith(ctx: EngineContext, config: BackupConfiguration,
   if (dryRun) return paths;
   for (const item of selection.toDelete) {
     const path = pathOf(item);
-    if (item.kind === 'backup') await target.removeDirectory(path);
-    else await target.removeFile(path);
+    if (item.kind === 'backup') {
+      // The metadata first: on a target that deletes file by file (blob storage), an interrupted
+      // deletion then leaves an incomplete upload for the next prune, never a backup that looks
+      // whole with volumes missing.
+      await target.removeFile(backupFile(item.folderName, INFO_FILE));
+      await target.removeDirectory(path);
+    } else await target.removeFile(path);
     await appendLog(ctx.home, 'prune.log', { deleted: path, reason: item.reason, detail: item.detail });
   }
   for (const note of selection.notes) await appendLog(ctx.home, 'prune.log', { note });

@@ -1,4 +1,5 @@
 import { loadConfiguration } from '../config/store.js';
+import { hasLocation } from '../config/types.js';
 import { abortableSleep, runScheduler } from '../schedule/service.js';
 import { startHeartbeat } from '../schedule/heartbeat.js';
 import { appendLog } from '../util/log.js';
@@ -28,7 +29,7 @@ export async function runService(ctx: EngineContext, tickIntervalMs?: number): P
       stateDir: ctx.home,
       loadConfig: async () => {
         const config = await loadConfiguration(ctx.home);
-        return config.path ? config : null;
+        return hasLocation(config) ? config : null;
       },
       runBackup: async ({ signal }) => {
         const backup = await startBackup({ ...ctx, signal }, { automatic: true });

@@ -1,4 +1,5 @@
 import { loadConfiguration } from '../config/store.js';
+import { hasLocation } from '../config/types.js';
 import { alignToClock, readScheduleState } from '../schedule/schedule-state.js';
 import { backupLockPath, inspectBackupLock } from '../schedule/backup-lock.js';
 import { judgeScheduler, readHeartbeat } from '../schedule/heartbeat.js';
@@ -29,12 +30,12 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
   let finished: Awaited<ReturnType<typeof collectBackups>> | null = null;
   let last: Awaited<ReturnType<typeof collectBackups>>[number] | undefined;
   const sizes: number[] = [];
-  if (!config.path) warnings.push('No backup location is configured: no backups are being made.');
+  if (!hasLocation(config)) warnings.push('No backup location is configured: no backups are being made.');
   else {
     try {
       const target = await openConfiguredTarget(ctx.home, config);
       try {
-        capacity = (await target.capacity()).freeBytes;
+        capacity = (await target.capacity())?.freeBytes ?? null;
         const backups = await collectBackups(ctx, config, target);
         finished = backups.filter((b) => b.status !== 'Running');
         last = finished[0];
@@ -44,7 +45,7 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
         await target.close();
       }
     } catch (err) {
-      warnings.push(`The backup share is unreachable: ${(err as Error).message}`);
+      warnings.push(`The backup location is unreachable: ${(err as Error).message}`);
     }
   }
   const outlook = capacityOutlook(sizes, config.backupRetentionPeriodInDays, config.backupFrequencyInHours, capacity);
@@ -57,12 +58,12 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
     else if (left < 30 * DAY) warnings.push(`The encryption certificate ${cert.thumbprint} expires on ${cert.notAfter}, in ${Math.ceil(left / DAY)} day(s): rotate it.`);
   }
   if (last && last.status === 'Failed') warnings.push(`The last backup (${last.backupId}) failed${last.error ? `: ${last.error}` : '.'}`);
-  if (!config.isBackupSchedulerEnabled && config.path) warnings.push('Automatic backups are disabled.');
-  if (config.smbSigning === 'Relaxed' && config.path) warnings.push(RELAXED_SIGNING_WARNING);
+  if (!config.isBackupSchedulerEnabled && hasLocation(config)) warnings.push('Automatic backups are disabled.');
+  if (config.smbSigning === 'Relaxed' && hasLocation(config)) warnings.push(RELAXED_SIGNING_WARNING);
   warnings.push(
     ...scheduleHealthWarnings({
       now,
-      configured: Boolean(config.path),
+      configured: Boolean(hasLocation(config)),
       enabled: config.isBackupSchedulerEnabled,
       frequencyInHours: config.backupFrequencyInHours,
       schedule,
@@ -77,6 +78,7 @@ export async function backupStatus(ctx: EngineContext): Promise<Record<string, u
   return {
     Location: config.location,
     Path: config.path,
+    BlobStorageUrl: config.blobStorageUrl,
     IsBackupSchedulerEnabled: config.isBackupSchedulerEnabled,
     BackupFrequencyInHours: config.backupFrequencyInHours,
     BackupRetentionPeriodInDays: config.backupRetentionPeriodInDays,

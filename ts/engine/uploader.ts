@@ -5,8 +5,9 @@ import { PARTIAL_SUFFIX } from '../catalog/layout.js';
 /**
  * Uploads sealed files while the next one is being produced. At most `maxQueued` files wait,
  * so the staging cache never holds more than a few volumes whatever the size of the data.
- * Every file goes up under a temporary name and is renamed once complete: a reader of the
- * share never sees a half-written file under a final name.
+ * Every file goes up under a temporary name and is renamed once complete (or, on a target whose
+ * uploads are atomic, straight under its name): a reader of the share never sees a half-written
+ * file under a final name.
  */
 export class Uploader {
   private chain: Promise<void> = Promise.resolve();
@@ -31,9 +32,13 @@ export class Uploader {
     this.chain = this.chain.then(async () => {
       try {
         if (this.failure) return;
-        const partial = `${this.remoteDir}/${file}${PARTIAL_SUFFIX}`;
-        await this.target.upload(localPath, partial);
-        await this.target.rename(partial, `${this.remoteDir}/${file}`);
+        const final = `${this.remoteDir}/${file}`;
+        if (this.target.uploadsAreAtomic) await this.target.upload(localPath, final);
+        else {
+          const partial = `${final}${PARTIAL_SUFFIX}`;
+          await this.target.upload(localPath, partial);
+          await this.target.rename(partial, final);
+        }
         await rm(localPath, { force: true });
         this.onUploaded(file, bytes);
       } catch (err) {

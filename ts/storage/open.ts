@@ -1,3 +1,5 @@
+import { BlobTarget, type BlobTargetOptions } from './blob.js';
+import { parseBlobUrl } from './blob-url.js';
 import { LocalTarget } from './local.js';
 import { SmbClientTarget, type SmbSigningPolicy } from './smbclient.js';
 import type { StorageTarget } from './target.js';
@@ -32,4 +34,22 @@ export function openStorageTarget(opts: OpenStorageTargetOptions): StorageTarget
     signing: opts.smbSigning ?? 'Required',
     ...(opts.env === undefined ? {} : { env: opts.env }),
   });
+}
+
+export interface OpenBlobTargetOptions extends BlobTargetOptions {
+  /** Container URL, without or with a SAS query. */
+  url: string;
+  accountKey?: string | null;
+  /** A SAS query kept apart from the URL (the stored form); wins over one in `url`. */
+  sas?: string | null;
+}
+
+/** Opens an Azure Blob Storage container as the backup location. */
+export function openBlobTarget(opts: OpenBlobTargetOptions): StorageTarget {
+  const location = parseBlobUrl(opts.url);
+  return new BlobTarget(
+    location,
+    { accountKey: opts.accountKey ?? null, sas: opts.sas ?? location.sas },
+    opts.retry === undefined ? {} : { retry: opts.retry },
+  );
 }

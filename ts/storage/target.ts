@@ -19,13 +19,19 @@ export interface Capacity {
 
 /**
  * The narrow interface every backup location implements: a local or mounted folder, a UNC path
- * through Samba's smbclient on Linux, or through the Windows redirector. Paths given to these
+ * through Samba's smbclient on Linux, or through the Windows redirector, or an Azure Blob
+ * Storage container (folders are blob-name prefixes there). Paths given to these
  * methods are relative to the configured location and always use '/' separators.
  * Implementations translate their failures to AzsError share codes (storage/share-errors.ts).
  */
 export interface StorageTarget {
   /** Human-readable location, never containing credentials. */
   readonly description: string;
+  /**
+   * True when upload() makes the file appear whole or not at all (blob storage commits a block
+   * list): the uploader then needs no temporary name and rename.
+   */
+  readonly uploadsAreAtomic?: boolean;
   /** Creates the directory and its parents; no error if it exists. */
   ensureDirectory(relPath: string): Promise<void>;
   /** Copies a local (staging) file to relPath, replacing any file of that name. */
@@ -44,7 +50,8 @@ export interface StorageTarget {
   removeFile(relPath: string): Promise<void>;
   /** Deletes a directory and everything under it; no error if it does not exist. */
   removeDirectory(relPath: string): Promise<void>;
-  capacity(): Promise<Capacity>;
+  /** Free and total space; null where the location has no such figure (blob storage). */
+  capacity(): Promise<Capacity | null>;
   /**
    * Optional batch forms, for targets where each call costs a round trip (a new smbclient
    * session). storage/batch.ts falls back to list/readFile where a target has none.
