@@ -18,6 +18,7 @@ import { availableParallelism, cpus, totalmem, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { listingLatency } from './bench-listing.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1024 * 1024;
@@ -37,6 +38,8 @@ function usage() {
   --volume-size-mib N   passed to 'config set --volume-size-mib' (default: the engine's)
   --no-restic, --no-tar skip a comparison tool
   --no-blob             skip the Azure Blob (Azurite) run beside the SMB one
+  --no-listing          skip the listing latencies (backups accumulated on the share)
+  --listing-count N     backups made for the listing latencies (default 100)
   --no-profile          skip the stage breakdown (smbclient alone, local-folder target, ...)
   --seed N              data generator seed (default 1)
   --work-dir DIR        where the data, repositories and restores go (default: a temp dir on disk)
@@ -44,7 +47,7 @@ function usage() {
 }
 
 function parseArgs(argv) {
-  const o = { sizeMiB: 1024, series: null, seriesMiB: [100, 1024, 4096], volumeSizeMiB: null, restic: true, tar: true, blob: true, profile: true, seed: 1, workDir: null, keep: false };
+  const o = { sizeMiB: 1024, series: null, seriesMiB: [100, 1024, 4096], volumeSizeMiB: null, restic: true, tar: true, blob: true, profile: true, listing: true, listingCount: 100, seed: 1, workDir: null, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -66,6 +69,8 @@ function parseArgs(argv) {
     else if (a === '--no-tar') o.tar = false;
     else if (a === '--no-blob') o.blob = false;
     else if (a === '--no-profile') o.profile = false;
+    else if (a === '--no-listing') o.listing = false;
+    else if (a === '--listing-count') o.listingCount = num(value());
     else if (a === '--seed') o.seed = num(value());
     else if (a === '--work-dir') o.workDir = resolve(value());
     else if (a === '--keep') o.keep = true;
@@ -869,6 +874,19 @@ async function main() {
     } else log('  backup/restore ratios: restic skipped (--no-restic)');
     log(`  peak RSS azsbackup = ${(azsb.rss / 1e6).toFixed(0)} MB (backup ${(azsb.backupRss / 1e6).toFixed(0)}, restore ${(azsb.restoreRss / 1e6).toFixed(0)})   target < 200 MB   ${verdict(rssOk)}`);
     if (blob) log(`  peak RSS azsbackup to blob = ${(blob.rss / 1e6).toFixed(0)} MB (backup ${(blob.backupRss / 1e6).toFixed(0)}, restore ${(blob.restoreRss / 1e6).toFixed(0)})   target < 200 MB   ${verdict(blob.rss < 200e6)}`);
+
+    // --- listing latencies (issue 15) ---------------------------------------------------------
+    if (opts.listing) {
+      log(`\nListing latencies: ${opts.listingCount} backups of a one-file role on the share, then listing (median of 3)`);
+      const l = listingLatency({ work, samba, cert, binary: BINARY, pwsh: join(ROOT, '.tools', 'pwsh', 'pwsh'), manifest: join(ROOT, 'AzsBackup.psd1'), count: opts.listingCount, log });
+      const line = (what, seconds, limit) => log(`  ${what.padEnd(58)} ${seconds.toFixed(2)} s   target < ${limit} s   ${verdict(seconds < limit)}`);
+      line('one-file backup, the first one', l.firstBackup, 1);
+      line(`one-file backup, with ${l.count} kept (median of the last 10)`, l.lastBackups, 1);
+      line(`azsbackup backup list, ${l.listed} backups, no local cache`, l.listCold, 0.5);
+      line(`azsbackup backup list, ${l.listed} backups, cache warm`, l.listWarm, 0.5);
+      line(`Get-AzsBackup in a warm pwsh (${l.pwshListed} listed)`, l.getAzsBackup, 0.5);
+      line('Get-AzsBackupStatus in a warm pwsh', l.getAzsBackupStatus, 0.5);
+    }
 
     // --- stage breakdown ---------------------------------------------------------------------
     if (opts.profile) await profile({ work, samba, cert, data, main: azsb, volumeSizeMiB: opts.volumeSizeMiB });
