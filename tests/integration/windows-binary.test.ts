@@ -1,0 +1,146 @@
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestCertificate, type TestCertificate } from '../support/certs.js';
+import { makeRoleTree, treeDigest } from '../support/data.js';
+import { startWine, type Wine } from '../support/wine.js';
+
+type Obj = Record<string, unknown>;
+
+// The Windows engine, run for real under Wine: the same binary an operator installs, on Windows
+// paths (drive letters, a mapped drive, a UNC path Wine serves from a folder). What Wine cannot
+// show is SMB to a real Windows file server; README.md says so.
+let wine: Wine;
+let work: string;
+let cert: TestCertificate;
+const roles: Record<string, string> = {};
+
+beforeAll(async () => {
+  wine = await startWine();
+  work = mkdtempSync(join(tmpdir(), 'azsb-win-'));
+  cert = makeTestCertificate(join(work, 'cert'));
+  for (const name of ['KeyVault', 'WAS']) {
+    roles[name] = join(work, 'data', name.toLowerCase());
+    makeRoleTree(roles[name], 1);
+  }
+}, 180_000);
+afterAll(async () => {
+  await wine?.destroy();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** A fresh state directory and backup folder; the roles are registered by their Windows paths. */
+async function stamp(name: string, location?: string): Promise<{ home: string; target: string; location: string; run: (args: string[], secrets?: Record<string, string>) => ReturnType<Wine['run']> }> {
+  const home = wine.windowsPath(join(work, name, 'state'));
+  const target = join(work, name, 'target');
+  mkdirSync(target, { recursive: true });
+  const run = (args: string[], secrets?: Record<string, string>) => wine.run(args, { home, ...(secrets ? { secrets } : {}) });
+  for (const [role, dir] of Object.entries(roles)) {
+    const added = await run(['role', 'add', '--name', role, '--path', wine.windowsPath(dir)]);
+    expect(added.error, added.stdout + added.stderr).toBeNull();
+  }
+  return { home, target, location: location ?? wine.windowsPath(target), run };
+}
+
+/** The backup folders (GUIDs) under a location's MASBackup, sorted. */
+function backupFolders(location: string): string[] {
+  return readdirSync(join(location, 'MASBackup')).filter((name) => /^[0-9a-f-]{36}$/.test(name)).sort();
+}
+
+async function backupOk(run: (args: string[]) => ReturnType<Wine['run']>): Promise<Obj> {
+  const started = await run(['backup', 'start']);
+  expect(started.error, started.stdout + started.stderr).toBeNull();
+  expect(started.exitCode).toBe(0);
+  return started.data as Obj;
+}
+
+describe('the Windows engine under Wine', () => {
+  it('prints its version', async () => {
+    const version = await wine.run(['--version'], { home: wine.windowsPath(work) });
+    expect(version.exitCode).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+  });
+
+  it('configures, backs up, lists, verifies and restores a local folder byte for byte', async () => {
+    const s = await stamp('local');
+    const set = await s.run(['config', 'set', '--path', s.location, '--encryption-cert', wine.windowsPath(cert.cerPath)]);
+    expect(set.error, set.stdout + set.stderr).toBeNull();
+    expect((set.data as Obj).Path).toBe(s.location);
+    expect((set.data as Obj).EncryptionCertThumbprint).toBe(cert.thumbprint);
+
+    const backup = await backupOk(s.run);
+    expect(backup.Status).toBe('Succeeded');
+    expect(backupFolders(s.target)).toEqual([String(backup.BackupId)]);
+
+    const list = await s.run(['backup', 'list']);
+    expect((list.data as Obj[]).map((b) => b.BackupId)).toEqual([backup.BackupId]);
+
+    const verify = await s.run(['backup', 'verify', String(backup.BackupId), '--pfx', wine.windowsPath(cert.pfxPath)], { pfxPassword: cert.pfxPassword });
+    expect(verify.error, verify.stdout).toBeNull();
+    expect(verify.data).toMatchObject({ Verified: true, Level: 'Full' });
+
+    const dest = join(work, 'local', 'restored');
+    const restore = await s.run(['restore', String(backup.BackupId), '--pfx', wine.windowsPath(cert.pfxPath), '--destination', wine.windowsPath(dest)], { pfxPassword: cert.pfxPassword });
+    expect(restore.error, restore.stdout + restore.stderr).toBeNull();
+    for (const [role, dir] of Object.entries(roles)) expect(treeDigest(join(dest, role))).toEqual(treeDigest(dir));
+  });
+
+  it('keeps the legacy key mode until a certificate is set, and old key backups restore with their key', async () => {
+    const s = await stamp('legacy');
+    const key = String((await s.run(['key', 'new'])).data);
+    expect(key).toMatch(/^[A-Za-z0-9+/]{86}==$/);
+    const set = await s.run(['config', 'set', '--path', s.location], { encryptionKey: key });
+    expect(set.error, set.stdout).toBeNull();
+    expect(set.warnings.join(' ')).toMatch(/deprecated/i);
+    expect(readFileSync(join(work, 'legacy', 'state', 'config.json'), 'utf8')).not.toContain(key);
+    const keyBackup = await backupOk(s.run);
+    expect(keyBackup.EncryptionCertThumbprint).toBeNull();
+
+    expect((await s.run(['config', 'set', '--encryption-cert', wine.windowsPath(cert.cerPath)])).error).toBeNull();
+    const refused = await s.run(['config', 'set'], { encryptionKey: key });
+    expect(refused.error?.code).toBe('EncryptionKeyModeClosed');
+
+    const dest = join(work, 'legacy', 'restored');
+    const restored = await s.run(['restore', String(keyBackup.BackupId), '--destination', wine.windowsPath(dest)], { encryptionKey: key });
+    expect(restored.error, restored.stdout).toBeNull();
+    expect(treeDigest(join(dest, 'WAS'))).toEqual(treeDigest(roles.WAS));
+  });
+
+  it('rotates certificates on a mapped drive: new backups use the new one, old ones open with the old .pfx', async () => {
+    // M: shows the backup folder the way a drive mapped to a share does.
+    const s = await stamp('rotation', 'M:\\nyc');
+    mkdirSync(join(work, 'rotation', 'target', 'nyc'));
+    wine.mapDrive('m', join(work, 'rotation', 'target'));
+    expect((await s.run(['config', 'set', '--path', s.location, '--encryption-cert', wine.windowsPath(cert.cerPath)])).error).toBeNull();
+    const before = await backupOk(s.run);
+    const next = makeTestCertificate(join(work, 'rotation', 'cert2'), { name: 'Rotated' });
+    const set = await s.run(['config', 'set', '--encryption-cert', wine.windowsPath(next.cerPath)]);
+    expect((set.data as Obj).EncryptionCertThumbprint).toBe(next.thumbprint);
+    const after = await backupOk(s.run);
+    expect(after.EncryptionCertThumbprint).toBe(next.thumbprint);
+    expect(before.EncryptionCertThumbprint).toBe(cert.thumbprint);
+    expect(backupFolders(join(work, 'rotation', 'target', 'nyc'))).toEqual([String(before.BackupId), String(after.BackupId)].sort());
+
+    const dest = join(work, 'rotation', 'old');
+    const old = await s.run(['restore', String(before.BackupId), '--pfx', wine.windowsPath(cert.pfxPath), '--destination', wine.windowsPath(dest)], { pfxPassword: cert.pfxPassword });
+    expect(old.error, old.stdout).toBeNull();
+    expect(treeDigest(join(dest, 'KeyVault'))).toEqual(treeDigest(roles.KeyVault));
+    const mismatch = await s.run(['restore', String(before.BackupId), '--pfx', wine.windowsPath(next.pfxPath), '--destination', wine.windowsPath(join(work, 'rotation', 'bad'))], { pfxPassword: next.pfxPassword });
+    expect(mismatch.error?.code).toBe('DecryptionCertMismatch');
+    const fresh = await s.run(['backup', 'verify', String(after.BackupId), '--pfx', wine.windowsPath(next.pfxPath)], { pfxPassword: next.pfxPassword });
+    expect(fresh.data).toMatchObject({ Verified: true, Level: 'Full' });
+  });
+
+  it('backs up to a UNC path the Windows redirector serves, without spawning anything when no user is configured', async () => {
+    const s = await stamp('unc', '\\\\fileserver\\backups\\nyc');
+    mkdirSync(join(work, 'unc', 'target', 'nyc'));
+    wine.mapUnc('fileserver', 'backups', join(work, 'unc', 'target'));
+    const set = await s.run(['config', 'set', '--path', s.location, '--encryption-cert', wine.windowsPath(cert.cerPath)]);
+    expect(set.error, set.stdout).toBeNull();
+    const backup = await backupOk(s.run);
+    expect(backupFolders(join(work, 'unc', 'target', 'nyc'))).toEqual([String(backup.BackupId)]);
+    const verify = await s.run(['backup', 'verify', String(backup.BackupId)]);
+    expect(verify.data).toMatchObject({ Verified: true });
+  });
+});
