@@ -14,13 +14,13 @@ type Obj = Record<string, unknown>;
 let wine: Wine;
 let work: string;
 let cert: TestCertificate;
-const roles: Record<string, string> = {};
+const roles = { KeyVault: '', WAS: '' };
 
 beforeAll(async () => {
   wine = await startWine();
   work = mkdtempSync(join(tmpdir(), 'azsb-win-'));
   cert = makeTestCertificate(join(work, 'cert'));
-  for (const name of ['KeyVault', 'WAS']) {
+  for (const name of ['KeyVault', 'WAS'] as const) {
     roles[name] = join(work, 'data', name.toLowerCase());
     makeRoleTree(roles[name], 1);
   }
@@ -142,5 +142,27 @@ describe('the Windows engine under Wine', () => {
     expect(backupFolders(join(work, 'unc', 'target', 'nyc'))).toEqual([String(backup.BackupId)]);
     const verify = await s.run(['backup', 'verify', String(backup.BackupId)]);
     expect(verify.data).toMatchObject({ Verified: true });
+  });
+
+  it('connects a UNC path with the configured user through powershell.exe, and refuses to save a location it could not connect', async () => {
+    // Wine's powershell.exe is a stub that prints nothing: the engine must start it (the real
+    // spawn path of a Windows host), find no answer, and change nothing. A real New-SmbMapping
+    // is not available here; README.md says so.
+    const s = await stamp('unc-user', '\\\\fileserver2\\backups\\nyc');
+    mkdirSync(join(work, 'unc-user', 'target', 'nyc'));
+    wine.mapUnc('fileserver2', 'backups', join(work, 'unc-user', 'target'));
+    const password = 'Wine-Secret-9f3';
+    const refused = await s.run(['config', 'set', '--path', s.location, '--user-name', 'CONTOSO\\backupsvc', '--encryption-cert', wine.windowsPath(cert.cerPath)], { password });
+    expect(refused.error?.code, refused.stdout + refused.stderr).toBe('ShareGeneralFault');
+    expect(refused.error?.message).toContain('connecting to \\\\fileserver2\\backups as CONTOSO\\backupsvc');
+    expect(refused.error?.message).toContain('New-SmbMapping gave no answer');
+    expect(refused.stdout + refused.stderr).not.toContain(password);
+    expect((await s.run(['config', 'get'])).data).toMatchObject({ Path: null, UserName: null });
+    expect(readdirSync(join(work, 'unc-user', 'target', 'nyc'))).toEqual([]);
+
+    // The same location without a user name goes straight through the redirector.
+    const plain = await s.run(['config', 'set', '--path', s.location, '--encryption-cert', wine.windowsPath(cert.cerPath)]);
+    expect(plain.error, plain.stdout).toBeNull();
+    expect(readdirSync(join(work, 'unc-user', 'target', 'nyc'))).toEqual(['MASBackup']);
   });
 });
