@@ -2,7 +2,7 @@ import { LocalTarget } from './local.js';
 import { RedirectorTarget } from './redirector.js';
 import { SmbClientTarget } from './smbclient.js';
 import type { StorageTarget } from './target.js';
-import { parseBackupPath } from './unc.js';
+import { formatUnc, parseBackupPath } from './unc.js';
 import type { WindowsSmbSpawn } from './windows-smb.js';
 
 export interface OpenStorageTargetOptions {
@@ -29,8 +29,10 @@ export function openStorageTarget(opts: OpenStorageTargetOptions): StorageTarget
   const parsed = parseBackupPath(opts.path, platform);
   if (parsed.kind === 'local') return new LocalTarget(parsed.path);
   if (platform === 'win32') {
-    if (!opts.userName) return new LocalTarget(opts.path);
-    return new RedirectorTarget(parsed, opts.path, {
+    // The canonical spelling: '/' separators and the \\?\UNC\ form become \\server\share\....
+    const path = formatUnc(parsed);
+    if (!opts.userName) return new LocalTarget(path);
+    return new RedirectorTarget(parsed, path, {
       userName: opts.userName,
       password: opts.password ?? null,
       ...(opts.windowsSpawn === undefined ? {} : { spawn: opts.windowsSpawn }),
