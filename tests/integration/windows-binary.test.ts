@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCertificate, type TestCertificate } from '../support/certs.js';
 import { makeRoleTree, treeDigest } from '../support/data.js';
 import { runEngine } from '../support/engine.js';
-import { startWine, type Wine } from '../support/wine.js';
+import { startWine, windowsBinary, type Wine } from '../support/wine.js';
 
 type Obj = Record<string, unknown>;
 
@@ -209,5 +210,28 @@ describe('the Windows engine under Wine', () => {
     expect(restore.error?.code, restore.stdout + restore.stderr).toBe('NameNotRestorable');
     expect(restore.error?.message).toContain("'aux.c' cannot be restored on Windows");
     expect(restore.exitCode).toBe(10);
+  });
+
+  it('signs the engine with an operator certificate as docs/SIGNING.md shows, and the signed engine runs', async () => {
+    const dir = join(work, 'signing');
+    mkdirSync(join(dir, 'binaries', 'win-x64'), { recursive: true });
+    copyFileSync(windowsBinary, join(dir, 'binaries', 'win-x64', 'azsbackup.exe'));
+    const signer = makeTestCertificate(join(dir, 'cert'), { name: 'Contoso Code Signing', eku: ['codeSigning'] });
+    copyFileSync(signer.pfxPath, join(dir, 'codesign.pfx'));
+    copyFileSync(signer.pemPath, join(dir, 'codesign-ca.pem'));
+    // As built, the engine carries no signature (the Node.js one is removed before injection).
+    const unsigned = spawnSync('osslsigncode', ['verify', '-in', windowsBinary], { encoding: 'utf8' });
+    expect(unsigned.stdout + unsigned.stderr).toContain('No signature found');
+
+    const docs = readFileSync('docs/SIGNING.md', 'utf8');
+    const block = /```sh\n([\s\S]*?)```/.exec(docs)?.[1];
+    expect(block).toBeDefined();
+    const signed = spawnSync('bash', ['-euo', 'pipefail', '-c', block ?? ''], { cwd: dir, input: `${signer.pfxPassword}\n`, encoding: 'utf8' });
+    expect(signed.status, signed.stdout + signed.stderr).toBe(0);
+    expect(signed.stdout).toContain('Signature verification: ok');
+
+    const version = await wine.run(['--version'], { home: wine.windowsPath(dir) }, join(dir, 'binaries', 'win-x64', 'azsbackup.exe'));
+    expect(version.exitCode).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
   });
 });

@@ -20,7 +20,7 @@ export const windowsBinary = join(root, 'binaries', 'win-x64', 'azsbackup.exe');
 export interface Wine {
   prefix: string;
   /** Runs azsbackup.exe with JSON lines out and secrets (if any) as JSON on stdin, like runEngine. */
-  run(args: string[], options: { home: string; secrets?: Record<string, string> }): Promise<EngineRun>;
+  run(args: string[], options: { home: string; secrets?: Record<string, string> }, exe?: string): Promise<EngineRun>;
   /** The Windows spelling of a Linux path through Wine's Z: drive. */
   windowsPath(linuxPath: string): string;
   /** Makes `letter:` a drive that shows `dir`, as a mapped drive shows a share. */
@@ -62,7 +62,7 @@ export async function startWine(): Promise<Wine> {
       mkdirSync(parent, { recursive: true });
       symlinkSync(dir, join(parent, share.toLowerCase()));
     },
-    async run(args, options) {
+    async run(args, options, exe = windowsBinary) {
       const n = ++runs;
       const inFile = join(scratch, `${n}.in`);
       const outFile = join(scratch, `${n}.out`);
@@ -75,7 +75,7 @@ export async function startWine(): Promise<Wine> {
       try {
         exitCode = await waitFor(
           WINE,
-          [windowsBinary, ...(options.secrets ? [...args, '--secrets-stdin'] : args)],
+          [exe, ...(options.secrets ? [...args, '--secrets-stdin'] : args)],
           { ...env, AZSBACKUP_HOME: options.home },
           [fds[0], fds[1], fds[2]],
         );
