@@ -61,6 +61,17 @@ function isHostName(host: string): boolean {
 }
 
 /**
+ * Checks a folder name of the backup path the admin configures: on Windows (and on a Windows file
+ * server) a device name opens the device, not a folder. Not part of invalidNameReason, which also
+ * guards reads: a backup already written under such a name (role CON, on a Samba share) must
+ * stay readable.
+ */
+function invalidPathFolderReason(name: string): string | null {
+  if (isWindowsDeviceName(name)) return `'${name}' is a device name on Windows (CON, PRN, AUX, NUL, COM0-9, LPT0-9)`;
+  return invalidNameReason(name);
+}
+
+/**
  * Checks one folder or file name inside a share or location. Shared by the UNC parser and by
  * the targets, which must also refuse names that would escape the location or act as wildcards.
  * Returns the reason it is invalid, or null.
@@ -75,10 +86,6 @@ export function invalidNameReason(name: string): string | null {
   if (/[ .]$/.test(name)) {
     // Windows silently strips these, so the folder would not be the one the admin named.
     return `'${name}' ends with a space or a dot, which Windows does not keep`;
-  }
-  if (isWindowsDeviceName(name)) {
-    // On Windows (and on a Windows file server) such a name opens the device, not a folder.
-    return `'${name}' is a device name on Windows (CON, PRN, AUX, NUL, COM0-9, LPT0-9)`;
   }
   if (name.length > 255) return `'${name.slice(0, 32)}…' is longer than 255 characters`;
   return null;
@@ -113,7 +120,7 @@ function parseUnc(value: string, shown: string = value): UncLocation {
   if (share.length > 80) throw fail('the share name is longer than 80 characters');
 
   for (const dir of dirs) {
-    const reason = invalidNameReason(dir);
+    const reason = invalidPathFolderReason(dir);
     if (reason !== null) throw fail(reason);
   }
   return { kind: 'unc', server, share, directory: dirs.join('/') };
@@ -128,7 +135,7 @@ function parseLocal(value: string, platform: NodeJS.Platform, shown: string = va
     const names = value.slice(3).split(/[\\/]/);
     if (names.length > 0 && names[names.length - 1] === '') names.pop();
     for (const name of names) {
-      const reason = invalidNameReason(name);
+      const reason = invalidPathFolderReason(name);
       if (reason !== null) throw fail(reason);
     }
     return { kind: 'local', path: value };

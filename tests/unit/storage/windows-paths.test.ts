@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkRestorableName } from '../../../ts/archive/tar-reader.js';
+import { validateRoleName } from '../../../ts/config/validate.js';
 import { AzsError } from '../../../ts/errors.js';
 import { LocalTarget } from '../../../ts/storage/local.js';
 import { openStorageTarget } from '../../../ts/storage/open.js';
@@ -113,9 +114,11 @@ describe('reserved names', () => {
     expect(err.message).toContain(reason);
   });
 
-  it('refuses the same names inside the backup location', () => {
-    expect(thrown(() => splitRelativePath('MASBackup/aux')).message).toContain('device name');
-    expect(splitRelativePath('MASBackup/auxiliary')).toEqual(['MASBackup', 'auxiliary']);
+  it('still reads such names inside the backup location (a backup of role CON on a Samba share stays readable), but refuses them as role names', () => {
+    expect(splitRelativePath('MASBackup/0b1c/CON.001.azsb')).toEqual(['MASBackup', '0b1c', 'CON.001.azsb']);
+    for (const name of ['CON', 'nul', 'Aux.Store', 'COM1']) expect(thrown(() => validateRoleName(name)).target).toBe('Name');
+    expect(validateRoleName('Console')).toBe('Console');
+    expect(validateRoleName('NRP.Auxiliary')).toBe('NRP.Auxiliary');
   });
 
   it.each(['WAS/nul', 'WAS/logs/aux.c', 'WAS/name.', 'WAS/trailing ', 'WAS/a:b', 'WAS/what?', 'WAS/back\\slash', 'LPT1/x'])(
