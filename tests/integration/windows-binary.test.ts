@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -210,6 +210,8 @@ describe('the Windows engine under Wine', () => {
     expect(restore.error?.code, restore.stdout + restore.stderr).toBe('NameNotRestorable');
     expect(restore.error?.message).toContain("'aux.c' cannot be restored on Windows");
     expect(restore.exitCode).toBe(10);
+    // Like any failed restore, it leaves no partly restored role behind.
+    expect(existsSync(join(dest, 'WAS'))).toBe(false);
   });
 
   it('signs the engine with an operator certificate as docs/SIGNING.md shows, and the signed engine runs', async () => {
