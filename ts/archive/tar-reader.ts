@@ -34,6 +34,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AzsError } from '../errors.js';
 import { ownerNames } from './owner-names.js';
+import { windowsNameProblem } from '../util/windows-names.js';
 import { BLOCK, F, TYPE, headerChecksum } from './tar-format.js';
 
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'other';
@@ -99,6 +100,8 @@ export interface TarReadOptions {
    * `fileCount` stay exact.
    */
   collect?: boolean;
+  /** The platform whose file names extraction must respect; default the running one. */
+  platform?: NodeJS.Platform;
 }
 
 function integrity(message: string, cause?: unknown): AzsError {
@@ -339,6 +342,23 @@ export function safeRelativePath(name: string, platform: NodeJS.Platform = proce
   return parts.join('/');
 }
 
+
+/**
+ * Refuses an entry whose path this platform cannot create as named. On Windows a Linux-made
+ * archive may hold `NUL`, `aux.c`, `a:b` or `name.`; writing them would feed a device, open an
+ * alternate data stream or merge two files, and the restore would report success all the same.
+ */
+export function checkRestorableName(rel: string, platform: NodeJS.Platform = process.platform): void {
+  if (platform !== 'win32') return;
+  for (const part of rel.split('/')) {
+    const problem = windowsNameProblem(part);
+    if (problem === null) continue;
+    throw new AzsError('NameNotRestorable', `The backed-up file '${rel}' cannot be restored on Windows: ${problem}.`, {
+      target: rel,
+      remediation: 'Restore this backup with the Linux engine, which keeps every name, or restore the other roles with -RoleName.',
+    });
+  }
+}
 
 /**
  * Yields the archive's entries one at a time; the caller must consume `data` fully (or call
@@ -713,6 +733,7 @@ export async function extractTar(stream: Readable, destRoot: string, options: Ta
       }
       options.onEntry?.(entry);
       if (collect) entries.push(entry);
+      checkRestorableName(entry.path, options.platform);
       ensureParents(entry.path);
       const target = abs(entry.path);
 

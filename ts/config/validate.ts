@@ -1,4 +1,5 @@
 import { invalidParameter } from '../errors.js';
+import { isWindowsDeviceName } from '../util/windows-names.js';
 import { FREQUENCY_RANGE, RETENTION_RANGE } from './types.js';
 
 export function validateFrequency(hours: number): number {
@@ -24,8 +25,9 @@ export function validateLocationName(name: string): string {
 }
 
 export function validateRoleName(name: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
-    throw invalidParameter('Name', name, 'a role name of letters, digits, dot, hyphen or underscore (for example KeyVault or NRP)');
+  // Volumes are named <role>.001.azsb; 'CON.001.azsb' is the console device on Windows.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) || isWindowsDeviceName(name.split('.')[0] ?? '')) {
+    throw invalidParameter('Name', name, 'a role name of letters, digits, dot, hyphen or underscore, not a Windows device name such as CON or NUL (for example KeyVault or NRP)');
   }
   return name;
 }

@@ -1,9 +1,11 @@
 import { BlobTarget, type BlobTargetOptions } from './blob.js';
 import { parseBlobUrl } from './blob-url.js';
 import { LocalTarget } from './local.js';
+import { RedirectorTarget } from './redirector.js';
 import { SmbClientTarget, type SmbSigningPolicy } from './smbclient.js';
 import type { StorageTarget } from './target.js';
-import { parseBackupPath } from './unc.js';
+import { formatUnc, parseBackupPath } from './unc.js';
+import type { WindowsSmbSpawn } from './windows-smb.js';
 
 export interface OpenStorageTargetOptions {
   path: string;
@@ -15,19 +17,32 @@ export interface OpenStorageTargetOptions {
   env?: NodeJS.ProcessEnv;
   /** Defaults to the running platform; a parameter so both branches can be tested anywhere. */
   platform?: NodeJS.Platform;
+  /** How the Windows SMB connection is started; a parameter so its boundary can be recorded. */
+  windowsSpawn?: WindowsSmbSpawn;
 }
 
 /**
  * Opens the backup location. On Windows a UNC path is an ordinary path through the SMB
- * redirector, so it is served like a local folder; the redirector authenticates with the
- * service account or a session the PowerShell module established (userName/password are not
- * used here). Elsewhere UNC paths go through smbclient with the given credentials.
+ * redirector, served like a local folder: with a configured user name the session is first
+ * connected to the share with those credentials (RedirectorTarget); without one, the redirector
+ * uses the account the engine runs as, or a connection the operator made. Elsewhere UNC paths go
+ * through smbclient with the given credentials.
  */
 export function openStorageTarget(opts: OpenStorageTargetOptions): StorageTarget {
   const platform = opts.platform ?? process.platform;
   const parsed = parseBackupPath(opts.path, platform);
   if (parsed.kind === 'local') return new LocalTarget(parsed.path);
-  if (platform === 'win32') return new LocalTarget(opts.path);
+  if (platform === 'win32') {
+    // The canonical spelling: '/' separators and the \\?\UNC\ form become \\server\share\....
+    const path = formatUnc(parsed);
+    if (!opts.userName) return new LocalTarget(path);
+    return new RedirectorTarget(parsed, path, {
+      userName: opts.userName,
+      password: opts.password ?? null,
+      ...(opts.windowsSpawn === undefined ? {} : { spawn: opts.windowsSpawn }),
+      ...(opts.env === undefined ? {} : { env: opts.env }),
+    });
+  }
   return new SmbClientTarget(parsed, {
     userName: opts.userName ?? null,
     password: opts.password ?? null,

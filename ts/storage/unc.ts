@@ -1,4 +1,5 @@
 import { AzsError } from '../errors.js';
+import { isWindowsDeviceName } from '../util/windows-names.js';
 
 /** A backup location on an SMB share, as `\\server\share\directory`. */
 export interface UncLocation {
@@ -30,7 +31,7 @@ const PATH_FORMS =
   'use a UNC path such as \\\\server\\share\\folder (or //server/share/folder) ' +
   'or an absolute path of a local or mounted folder';
 
-function badPath(value: string, reason: string): AzsError {
+function badPathOf(value: string, reason: string): AzsError {
   return new AzsError('InvalidParameter', `Path '${value}' is not valid: ${reason}.`, {
     target: 'Path',
     remediation: `Correct the backup path: ${PATH_FORMS}.`,
@@ -60,6 +61,17 @@ function isHostName(host: string): boolean {
 }
 
 /**
+ * Checks a folder name of the backup path the admin configures: on Windows (and on a Windows file
+ * server) a device name opens the device, not a folder. Not part of invalidNameReason, which also
+ * guards reads: a backup already written under such a name (role CON, on a Samba share) must
+ * stay readable.
+ */
+function invalidPathFolderReason(name: string): string | null {
+  if (isWindowsDeviceName(name)) return `'${name}' is a device name on Windows (CON, PRN, AUX, NUL, COM0-9, LPT0-9)`;
+  return invalidNameReason(name);
+}
+
+/**
  * Checks one folder or file name inside a share or location. Shared by the UNC parser and by
  * the targets, which must also refuse names that would escape the location or act as wildcards.
  * Returns the reason it is invalid, or null.
@@ -79,49 +91,52 @@ export function invalidNameReason(name: string): string | null {
   return null;
 }
 
-function parseUnc(value: string): UncLocation {
+/** `shown` is the path as the admin wrote it, for messages (it differs for \\?\ forms). */
+function parseUnc(value: string, shown: string = value): UncLocation {
+  const fail = (reason: string): AzsError => badPathOf(shown, reason);
   const rest = value.slice(2);
-  if (/^[\\/]/.test(rest)) throw badPath(value, 'a UNC path starts with exactly two separators');
+  if (/^[\\/]/.test(rest)) throw fail('a UNC path starts with exactly two separators');
   const parts = rest.split(/[\\/]/);
   // A single trailing separator (\\server\share\) is harmless; interior empties are checked below.
   if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
   const [server = '', share, ...dirs] = parts;
 
-  if (server === '') throw badPath(value, 'the server name is missing after \\\\');
+  if (server === '') throw fail('the server name is missing after \\\\');
   if (server === '?' || server === '.') {
-    throw badPath(value, 'Win32 device and long-path prefixes (\\\\?\\, \\\\.\\) are not backup locations');
+    throw fail('Win32 device paths (\\\\.\\) are not backup locations');
   }
   const ipv4 = checkIpv4(server);
-  if (ipv4 === false) throw badPath(value, `'${server}' is not a valid IPv4 address`);
+  if (ipv4 === false) throw fail(`'${server}' is not a valid IPv4 address`);
   if (ipv4 === null && !isHostName(server)) {
-    throw badPath(value, `'${server}' is not a valid server name (use an IPv4 address, a host name or an FQDN)`);
+    throw fail(`'${server}' is not a valid server name (use an IPv4 address, a host name or an FQDN)`);
   }
 
   if (share === undefined || share === '') {
-    throw badPath(value, 'the share name is missing (\\\\server\\share is the shortest UNC path)');
+    throw fail('the share name is missing (\\\\server\\share is the shortest UNC path)');
   }
   if (CONTROL_CHARS.test(share) || ILLEGAL_SHARE_CHARS.test(share)) {
-    throw badPath(value, `'${share}' contains a character not allowed in a share name`);
+    throw fail(`'${share}' contains a character not allowed in a share name`);
   }
-  if (share.length > 80) throw badPath(value, 'the share name is longer than 80 characters');
+  if (share.length > 80) throw fail('the share name is longer than 80 characters');
 
   for (const dir of dirs) {
-    const reason = invalidNameReason(dir);
-    if (reason !== null) throw badPath(value, reason);
+    const reason = invalidPathFolderReason(dir);
+    if (reason !== null) throw fail(reason);
   }
   return { kind: 'unc', server, share, directory: dirs.join('/') };
 }
 
-function parseLocal(value: string, platform: NodeJS.Platform): LocalLocation {
+function parseLocal(value: string, platform: NodeJS.Platform, shown: string = value): LocalLocation {
+  const fail = (reason: string): AzsError => badPathOf(shown, reason);
   if (platform === 'win32') {
     if (!/^[A-Za-z]:[\\/]/.test(value)) {
-      throw badPath(value, 'a local path must be absolute, starting with a drive such as D:\\');
+      throw fail('a local path must be absolute, starting with a drive such as D:\\');
     }
     const names = value.slice(3).split(/[\\/]/);
     if (names.length > 0 && names[names.length - 1] === '') names.pop();
     for (const name of names) {
-      const reason = invalidNameReason(name);
-      if (reason !== null) throw badPath(value, reason);
+      const reason = invalidPathFolderReason(name);
+      if (reason !== null) throw fail(reason);
     }
     return { kind: 'local', path: value };
   }
@@ -129,12 +144,12 @@ function parseLocal(value: string, platform: NodeJS.Platform): LocalLocation {
     const reason = /^[A-Za-z]:[\\/]/.test(value)
       ? 'a drive letter path is only valid when the engine runs on Windows'
       : 'a relative path is ambiguous; give an absolute path';
-    throw badPath(value, reason);
+    throw fail(reason);
   }
-  if (value.includes('\0')) throw badPath(value, 'it contains a NUL character');
+  if (value.includes('\0')) throw fail('it contains a NUL character');
   // '..' would make the location depend on symlinks and the current layout in surprising ways.
   if (value.split('/').some((segment) => segment === '..')) {
-    throw badPath(value, "'..' is not allowed in a backup path");
+    throw fail("'..' is not allowed in a backup path");
   }
   return { kind: 'local', path: value };
 }
@@ -144,8 +159,17 @@ function parseLocal(value: string, platform: NodeJS.Platform): LocalLocation {
  * platform; which target serves them is storage/open.ts's decision.
  */
 export function parseBackupPath(value: string, platform: NodeJS.Platform = process.platform): BackupPath {
-  if (typeof value !== 'string' || value.trim() === '') throw badPath(String(value ?? ''), 'it is empty');
-  if (value !== value.trim()) throw badPath(value, 'it has leading or trailing white space');
+  if (typeof value !== 'string' || value.trim() === '') throw badPathOf(String(value ?? ''), 'it is empty');
+  if (value !== value.trim()) throw badPathOf(value, 'it has leading or trailing white space');
+  // Win32 long-path forms: \\?\D:\... and \\?\UNC\server\share\... name the same places as
+  // D:\... and \\server\share\...; Node adds the prefix itself wherever a path needs it.
+  const longPath = /^\\\\\?\\(.*)$/.exec(value);
+  if (longPath !== null) {
+    const rest = longPath[1] ?? '';
+    if (/^UNC\\/i.test(rest)) return parseUnc(`\\\\${rest.slice(4)}`, value);
+    if (/^[A-Za-z]:\\/.test(rest)) return parseLocal(rest, platform, value);
+    throw badPathOf(value, 'after \\\\?\\ only a drive (\\\\?\\D:\\...) or UNC\\server\\share is a backup location');
+  }
   if (/^[\\/]{2}/.test(value)) return parseUnc(value);
   return parseLocal(value, platform);
 }
