@@ -84,24 +84,12 @@ function Clear-AzsBackupConfiguration {
         Write-AzsBackupIgnoredParameter -BoundParameters $PSBoundParameters -Name 'Location', 'ResourceGroupName', 'SubscriptionId', 'DefaultProfile'
 
         $action = 'Clear the backup location and its credentials, turn automatic backups off, and reset frequency and retention to 12 hours and 7 days'
-        if (-not $PSCmdlet.ShouldProcess('backup location', $action)) {
+        if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target 'backup location' -Action $action)) {
             return
         }
-        if (-not $Force) {
-            $confirmed = $false
-            try {
-                $confirmed = $PSCmdlet.ShouldContinue('Backups stop until a backup location is configured again. Existing backups are kept. Clear the backup configuration?', 'Clear backup configuration')
-            }
-            catch [System.Management.Automation.PipelineStoppedException] {
-                throw
-            }
-            catch {
-                # A session that cannot prompt: asking was impossible, so nothing may change.
-                $PSCmdlet.ThrowTerminatingError((New-AzsBackupErrorRecord -Message 'Clear-AzsBackupConfiguration needs confirmation, and this session cannot prompt for it. Nothing was changed.' -ErrorId 'AzsBackup.ConfirmationRequired' -Category InvalidOperation -TargetObject 'Force' -RecommendedAction 'Run Clear-AzsBackupConfiguration -Force to clear the backup configuration without a prompt.' -Exception $_.Exception))
-            }
-            if (-not $confirmed) {
-                return
-            }
+        # A session that cannot prompt gets AzsBackup.ConfirmationRequired, and nothing changes.
+        if (-not $Force -and -not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Caption 'Clear backup configuration' -Query 'Backups stop until a backup location is configured again. Existing backups are kept. Clear the backup configuration?' -RecommendedAction 'Run Clear-AzsBackupConfiguration -Force to clear the backup configuration without a prompt.')) {
+            return
         }
 
         $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'config', 'clear' -Activity 'Clear backup configuration'

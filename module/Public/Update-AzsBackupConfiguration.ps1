@@ -253,7 +253,7 @@ function Update-AzsBackupConfiguration {
         if ($changes.Count -gt 0) {
             $action = 'Update backup configuration ({0})' -f ($changes -join ', ')
         }
-        if (-not $PSCmdlet.ShouldProcess($target, $action)) {
+        if (-not (Confirm-AzsBackupOperation -Caller $PSCmdlet -Target $target -Action $action)) {
             return
         }
 

@@ -566,6 +566,12 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
                 Snapshot = { Get-ConfigurationSnapshot }
             }
             @{
+                Command  = 'Update-AzsBackupConfiguration -BackupFrequencyInHours 5'
+                Name     = 'Update-AzsBackupConfiguration'
+                Arrange  = {}
+                Snapshot = { Get-ConfigurationSnapshot }
+            }
+            @{
                 Command  = 'Disable-AzsBackupSchedule'
                 Name     = 'Disable-AzsBackupSchedule'
                 Arrange  = { $null = Enable-AzsBackupSchedule }
