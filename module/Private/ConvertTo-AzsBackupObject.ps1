@@ -29,60 +29,61 @@ function ConvertTo-AzsBackupObject {
         if ($null -eq $InputObject) {
             return
         }
+        $member = Get-AzsBackupMemberTable -InputObject $InputObject
 
-        $name = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'Name'
-        $backupId = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'BackupId'
+        $name = $member['Name']
+        $backupId = $member['BackupId']
         if ([string]::IsNullOrEmpty([string]$backupId) -and -not [string]::IsNullOrEmpty([string]$name)) {
             $backupId = ([string]$name -split '/')[-1]
         }
 
-        $tagSource = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'Tag'
+        $tagSource = $member['Tag']
         if ($null -eq $tagSource) {
-            $tagSource = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'Tags'
+            $tagSource = $member['Tags']
         }
 
-        $status = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'Status'
+        $status = $member['Status']
         if ($null -ne $status) {
             $status = [string]$status
         }
 
         $roleStatus = [System.Collections.Generic.List[object]]::new()
         # Assigned first: @() around a non-enumerated array would wrap it instead of listing it.
-        $roleItems = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'RoleStatus'
+        $roleItems = $member['RoleStatus']
         foreach ($item in $roleItems) {
             if ($null -ne $item) {
                 $roleStatus.Add((ConvertTo-AzsBackupRoleOperationStatus -InputObject $item))
             }
         }
 
-        $deploymentId = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'DeploymentId'
-        $cloudRecoveryReady = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'IsCloudRecoveryReady'
+        $deploymentId = $member['DeploymentId']
+        $cloudRecoveryReady = $member['IsCloudRecoveryReady']
         if ($null -ne $cloudRecoveryReady) {
             $cloudRecoveryReady = [bool]$cloudRecoveryReady
         }
 
         $shaped = [ordered]@{
-            Id                       = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'Id'
+            Id                       = $member['Id']
             Name                     = $name
-            Type                     = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'Type'
-            Location                 = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'Location'
+            Type                     = $member['Type']
+            Location                 = $member['Location']
             Tag                      = ConvertTo-AzsBackupHashtable -InputObject $tagSource
             Tags                     = ConvertTo-AzsBackupHashtable -InputObject $tagSource
             BackupId                 = $backupId
-            BackupDataVersion        = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'BackupDataVersion'
+            BackupDataVersion        = $member['BackupDataVersion']
             Status                   = $status
             RoleStatus               = $roleStatus.ToArray()
-            CreatedDateTime          = ConvertTo-AzsBackupUtcDateTime -Value (Get-AzsBackupMemberValue -InputObject $InputObject -Name 'CreatedDateTime')
-            TimeTakenToCreate        = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'TimeTakenToCreate'
+            CreatedDateTime          = ConvertTo-AzsBackupUtcDateTime -Value $member['CreatedDateTime']
+            TimeTakenToCreate        = $member['TimeTakenToCreate']
             DeploymentId             = $deploymentId
-            StampVersion             = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'StampVersion'
-            OemVersion               = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'OemVersion'
+            StampVersion             = $member['StampVersion']
+            OemVersion               = $member['OemVersion']
             IsCloudRecoveryReady     = $cloudRecoveryReady
-            EncryptionCertThumbprint = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'EncryptionCertThumbprint'
+            EncryptionCertThumbprint = $member['EncryptionCertThumbprint']
             # Extra to Azure Stack's shape: bytes on the share, bytes of role data, and when it ended.
-            SizeInBytes              = ConvertTo-AzsBackupNullableInt64 -Value (Get-AzsBackupMemberValue -InputObject $InputObject -Name 'SizeInBytes')
-            SourceSizeInBytes        = ConvertTo-AzsBackupNullableInt64 -Value (Get-AzsBackupMemberValue -InputObject $InputObject -Name 'SourceSizeInBytes')
-            CompletedDateTime        = ConvertTo-AzsBackupUtcDateTime -Value (Get-AzsBackupMemberValue -InputObject $InputObject -Name 'CompletedDateTime')
+            SizeInBytes              = ConvertTo-AzsBackupNullableInt64 -Value $member['SizeInBytes']
+            SourceSizeInBytes        = ConvertTo-AzsBackupNullableInt64 -Value $member['SourceSizeInBytes']
+            CompletedDateTime        = ConvertTo-AzsBackupUtcDateTime -Value $member['CompletedDateTime']
         }
         foreach ($property in @($InputObject.PSObject.Properties)) {
             if (-not $shaped.Contains($property.Name)) {

@@ -27,17 +27,18 @@ function ConvertTo-AzsBackupRoleOperationStatus {
         if ($null -eq $InputObject) {
             return
         }
-        $status = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'Status'
+        $member = Get-AzsBackupMemberTable -InputObject $InputObject
+        $status = $member['Status']
         if ($null -eq $status) {
             # The 2016-era composite spec called it operationStatus.
-            $status = Get-AzsBackupMemberValue -InputObject $InputObject -Name 'OperationStatus'
+            $status = $member['OperationStatus']
         }
         if ($null -ne $status) {
             $status = [string]$status
         }
 
         $shaped = [ordered]@{
-            RoleName = [string](Get-AzsBackupMemberValue -InputObject $InputObject -Name 'RoleName')
+            RoleName = [string]$member['RoleName']
             Status   = $status
         }
         foreach ($property in @($InputObject.PSObject.Properties)) {
