@@ -95,7 +95,12 @@ export class LocalTarget implements StorageTarget {
       const first = await fs.mkdir(full, { recursive: true });
       // A new folder's entry lives in its parent: make it durable like the files inside it.
       if (first !== undefined) {
-        for (let dir = full; dir !== path.dirname(first); dir = path.dirname(dir)) await syncDirectory(path.dirname(dir));
+        // Bounded by the levels mkdir created, never by comparing paths: on Windows mkdir may
+        // spell `first` differently from `full` (case, UNC or \\?\ forms), and a walk up to a
+        // root whose dirname is itself would never end.
+        const levels = path.relative(path.dirname(first), full).split(path.sep).filter((p) => p !== '' && p !== '..').length;
+        let dir = full;
+        for (let i = 0; i < Math.max(1, levels); i++, dir = path.dirname(dir)) await syncDirectory(path.dirname(dir));
       }
     } catch (err) {
       await this.#fail(err, op);
