@@ -29,7 +29,7 @@ function ConvertTo-AzsBackupObject {
         if ($null -eq $InputObject) {
             return
         }
-        $member = Get-AzsBackupMemberTable -InputObject $InputObject
+        $member = ConvertTo-AzsBackupHashtable -InputObject $InputObject
 
         $name = $member['Name']
         $backupId = $member['BackupId']

@@ -27,7 +27,7 @@ function ConvertTo-AzsBackupRoleOperationStatus {
         if ($null -eq $InputObject) {
             return
         }
-        $member = Get-AzsBackupMemberTable -InputObject $InputObject
+        $member = ConvertTo-AzsBackupHashtable -InputObject $InputObject
         $status = $member['Status']
         if ($null -eq $status) {
             # The 2016-era composite spec called it operationStatus.
