@@ -46,8 +46,8 @@ describe('finding 6: volumes and their folder are durable before BackupInfo.json
     const publish = index(new RegExp(`rename\\w*\\(.*${esc(folder)}/\\.BackupInfo\\.json\\.[0-9a-f]+\\.azsb-tmp.*${esc(folder)}/BackupInfo\\.json`));
     expect(publish, 'BackupInfo.json is renamed into place').toBeGreaterThan(0);
     for (const v of volumes) {
-      // Uploaded as .<volume>.partial.<random>.azsb-tmp, renamed to <volume>.partial, then to <volume>.
-      const temp = `${esc(folder)}/\\.${esc(v)}\\.partial\\.[0-9a-f]+\\.azsb-tmp`;
+      // Uploaded as .<volume>.<random>.azsb-tmp, then renamed to <volume>.
+      const temp = `${esc(folder)}/\\.${esc(v)}\\.[0-9a-f]+\\.azsb-tmp`;
       const synced = index(new RegExp(`f(data)?sync\\(\\d+<${temp}>`));
       const renamed = index(new RegExp(`rename\\w*\\(.*, "${esc(folder)}/${esc(v)}"`));
       expect(synced, `${v} fsynced`).toBeGreaterThanOrEqual(0);

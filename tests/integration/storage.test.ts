@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -346,6 +347,52 @@ describe('SmbClientTarget against a real smbd', () => {
       expect(s.environ).not.toContain(server.password);
       expect(s.secret).toContain(server.password);
     }
+  });
+
+  it('runs a sequence of operations in one smbclient session, with no secret in its argv or environment, and ends it on close', async () => {
+    // smbclient as the target finds it, counting processes: each start appends its pid.
+    const wrapperDir = await mkdtemp(path.join(scratch, 'wrap-'));
+    const log = path.join(wrapperDir, 'starts.log');
+    const wrapper = path.join(wrapperDir, 'smbclient');
+    await writeFile(wrapper, `#!/bin/sh\necho $$ >> '${log}'\nexec /usr/bin/smbclient "$@"\n`, { mode: 0o755 });
+    const parsed = parseBackupPath(`${server.uncPath}\\${LOCATION_DIR}`) as UncLocation;
+    const make = () => new SmbClientTarget(parsed, { userName: server.userName, password: server.password, env: { ...process.env, ...server.env }, smbclientPath: wrapper });
+    const starts = async (): Promise<string[]> => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+
+    const session = make();
+    await session.ensureDirectory('session/a;1');
+    await session.writeFile('session/a;1/info.json', Buffer.from('{"one":1}'));
+    await session.writeFile('session/a;1/other.json', Buffer.from('{"two":2}'));
+    await session.rename('session/a;1/other.json', 'session/a;1/renamed.json');
+    expect((await session.list('session/a;1')).map((e) => e.name).sort()).toEqual(['info.json', 'renamed.json']);
+    const tree = await listTree(session, 'session');
+    expect([...tree.keys()].sort()).toEqual(['', 'a;1']);
+    const read = await readFiles(session, ['session/a;1/info.json', 'session/a;1/missing.json']);
+    expect(read.get('session/a;1/info.json')?.toString()).toBe('{"one":1}');
+    expect(read.get('session/a;1/missing.json')).toBeNull();
+    expect((await session.capacity())?.totalBytes).toBeGreaterThan(0);
+    // A listing after `recurse ON` and `du` after `cd` see the session's settings put back.
+    expect((await session.list('session')).map((e) => e.name)).toEqual(['a;1']);
+    await session.removeFile('session/a;1/renamed.json');
+    const pids = await starts();
+    expect(pids, 'one smbclient for the whole sequence').toHaveLength(1);
+
+    // The running session: no password in its argv or its environment.
+    const pid = Number(pids[0]);
+    expect(readProc(pid, 'cmdline')).toContain('smbclient');
+    expect(readProc(pid, 'cmdline')).not.toContain(server.password);
+    expect(readProc(pid, 'environ')).toContain('PASSWD_FD=3');
+    expect(readProc(pid, 'environ')).not.toContain(server.password);
+    await session.close();
+    expect(existsSync(`/proc/${pid}`), 'smbclient ended by close()').toBe(false);
+
+    // Each operation as its own process, for comparison: the same calls start one smbclient each.
+    const before = (await starts()).length;
+    const spawned = new SmbClientTarget(parsed, { userName: server.userName, password: server.password, env: { ...process.env, ...server.env }, smbclientPath: wrapper, spawn: execaSmbSpawn });
+    await spawned.list('session/a;1');
+    await spawned.list('session');
+    expect((await starts()).length - before).toBe(2);
+    await rm(wrapperDir, { recursive: true, force: true });
   });
 
   it('wrong password → ShareAuthentication, without the password in the error', async () => {

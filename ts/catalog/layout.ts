@@ -5,7 +5,6 @@
 export const ROOT = 'MASBackup';
 export const INFO_FILE = 'BackupInfo.json';
 export const MANIFEST_FILE = 'manifest.azsb';
-export const PARTIAL_SUFFIX = '.partial';
 export const CERTIFICATES_DIR = `${ROOT}/certificates`;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,13 +1,13 @@
 import { rm } from 'node:fs/promises';
 import type { StorageTarget } from '../storage/target.js';
-import { PARTIAL_SUFFIX } from '../catalog/layout.js';
 
 /**
  * Uploads sealed files while the next one is being produced. At most `maxQueued` files wait,
  * so the staging cache never holds more than a few volumes whatever the size of the data.
- * Every file goes up under a temporary name and is renamed once complete (or, on a target whose
- * uploads are atomic, straight under its name): a reader of the share never sees a half-written
- * file under a final name.
+ * A reader of the share never sees a half-written file under a final name: every target's
+ * upload() makes the file appear whole or not at all (a temporary name renamed once complete,
+ * or a blob's block list committed at the end), so no second temporary name is needed here;
+ * each extra rename was another smbclient session.
  */
 export class Uploader {
   private chain: Promise<void> = Promise.resolve();
@@ -32,13 +32,7 @@ export class Uploader {
     this.chain = this.chain.then(async () => {
       try {
         if (this.failure) return;
-        const final = `${this.remoteDir}/${file}`;
-        if (this.target.uploadsAreAtomic) await this.target.upload(localPath, final);
-        else {
-          const partial = `${final}${PARTIAL_SUFFIX}`;
-          await this.target.upload(localPath, partial);
-          await this.target.rename(partial, final);
-        }
+        await this.target.upload(localPath, `${this.remoteDir}/${file}`);
         await rm(localPath, { force: true });
         this.onUploaded(file, bytes);
       } catch (err) {

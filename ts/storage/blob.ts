@@ -55,7 +55,6 @@ function blockId(index: number): string {
  */
 export class BlobTarget implements StorageTarget {
   readonly description: string;
-  readonly uploadsAreAtomic = true;
   readonly #container: ContainerClient;
   readonly #prefix: string;
   readonly #usesSas: boolean;

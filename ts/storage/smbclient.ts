@@ -8,6 +8,7 @@ import { tempSiblingName } from './local.js';
 import { classifyNtStatus, SHARE_REMEDIATION, shareError, type ShareErrorCode } from './share-errors.js';
 import type { Capacity, RemoteEntry, RemoteTree, StorageTarget } from './target.js';
 import { formatUnc, parseUserName, splitRelativePath, type UncLocation } from './unc.js';
+import { findStdbuf, SmbSession, type SessionReply } from './smb-session.js';
 
 // ---------------------------------------------------------------------------------------------
 // Process seam. Tests replace it to see exactly what reaches argv, the environment and fd 3.
@@ -237,6 +238,8 @@ export const RELAXED_CLIENT_OPTIONS: Readonly<Record<string, string>> = {
 
 // Statuses that mean "nothing there" for idempotent operations.
 const NOT_FOUND = ['NT_STATUS_NO_SUCH_FILE', 'NT_STATUS_OBJECT_NAME_NOT_FOUND', 'NT_STATUS_OBJECT_PATH_NOT_FOUND'];
+// Answers after which a shared session is certainly still sound.
+const SESSION_SAFE_STATUSES = [...NOT_FOUND, 'NT_STATUS_OBJECT_NAME_COLLISION'];
 
 export interface SmbClientTargetOptions {
   userName?: string | null;
@@ -250,6 +253,10 @@ export interface SmbClientTargetOptions {
   signing?: SmbSigningPolicy;
   /** smb.conf client options added to (or overriding) DEFAULT_CLIENT_OPTIONS and the signing policy. */
   clientOptions?: Record<string, string>;
+  /**
+   * Test seam: every operation then runs as its own smbclient through it. Without it, operations
+   * other than streamed reads share one long-lived smbclient (smb-session.ts).
+   */
   spawn?: SmbSpawn;
 }
 
@@ -286,11 +293,13 @@ function checkLocalPath(file: string): void {
 }
 
 /**
- * A backup location on an SMB share, reached through Samba's smbclient (one process per
- * operation: simple, and no connection state to go stale between long backup phases).
- * Commands are written to smbclient's stdin because -c splits on ';' even inside quotes, and
- * Azure Stack folder names contain ';'. The password reaches smbclient only through the
- * PASSWD_FD pipe on fd 3: never argv (world-readable in /proc), never the environment.
+ * A backup location on an SMB share, reached through Samba's smbclient. Operations share one
+ * smbclient session while they follow each other (a backup makes a dozen), and a new one is
+ * started after an idle pause or any failure, so no connection state goes stale between long
+ * phases; streamed reads run in their own process. Commands are written to smbclient's stdin
+ * because -c splits on ';' even inside quotes, and Azure Stack folder names contain ';'. The
+ * password reaches smbclient only through the PASSWD_FD pipe on fd 3: never argv
+ * (world-readable in /proc), never the environment.
  */
 export class SmbClientTarget implements StorageTarget {
   readonly description: string;
@@ -304,6 +313,11 @@ export class SmbClientTarget implements StorageTarget {
   readonly #clientOptions: Record<string, string>;
   readonly #signing: SmbSigningPolicy;
   readonly #spawn: SmbSpawn;
+  /** stdbuf's path when operations share a session; null runs each one as its own smbclient. */
+  readonly #stdbuf: string | null;
+  #session: SmbSession | null = null;
+  /** Operations on the session run one after another. */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(location: UncLocation, options: SmbClientTargetOptions = {}) {
     this.#location = location;
@@ -356,6 +370,7 @@ export class SmbClientTarget implements StorageTarget {
     env.LC_ALL = 'C.UTF-8';
     if (this.#password !== null) env.PASSWD_FD = '3';
     this.#env = env;
+    this.#stdbuf = options.spawn === undefined ? findStdbuf(env) : null;
   }
 
   // ---- plumbing ------------------------------------------------------------------------------
@@ -371,7 +386,7 @@ export class SmbClientTarget implements StorageTarget {
     return text.split(this.#password).join('***');
   }
 
-  #start(commands: string[], messagesToStderr: boolean): SmbChild {
+  #launch(messagesToStderr: boolean): { file: string; args: string[]; env: Record<string, string>; secret: Uint8Array | null } {
     const args = [
       `//${this.#location.server}/${this.#location.share}`,
       `--port=${this.#port}`,
@@ -385,13 +400,47 @@ export class SmbClientTarget implements StorageTarget {
     // "empty password" on the second, empty read); the second copy keeps it quiet. Both reads
     // stop at the newline, so a single read still gets exactly the password.
     const secret = this.#password === null ? null : Buffer.from(`${this.#password}\n${this.#password}\n`, 'utf8');
-    return this.#spawn({ file: this.#file, args, env: { ...this.#env }, input: commands.map((c) => `${c}\n`).join(''), secret });
+    return { file: this.#file, args, env: { ...this.#env }, secret };
+  }
+
+  #start(commands: string[], messagesToStderr: boolean): SmbChild {
+    return this.#spawn({ ...this.#launch(messagesToStderr), input: commands.map((c) => `${c}\n`).join('') });
   }
 
   async #run(commands: string[]): Promise<RunOutput> {
+    if (this.#stdbuf !== null) return this.#inSession(commands);
     const child = this.#start(commands, false);
     const [stdout, stderr, exit] = await Promise.all([collect(child.stdout), collect(child.stderr), child.exited]);
     return { stdout, stderr, exit };
+  }
+
+  #inSession(commands: string[]): Promise<RunOutput> {
+    const stdbuf = this.#stdbuf!;
+    const once = async (): Promise<{ reply: SessionReply; reused: boolean }> => {
+      if (this.#session !== null && !this.#session.alive) this.#session = null;
+      const reused = this.#session !== null;
+      const session = (this.#session ??= new SmbSession(this.#launch(false), stdbuf));
+      const reply = await session.run(commands);
+      // Anything beyond "not there" or "already there" may have left the connection in doubt:
+      // the next operation starts a fresh session.
+      if (reply.exit !== null || findNtStatuses(reply.output).some((p) => !SESSION_SAFE_STATUSES.includes(p.status))) {
+        this.#session = null;
+        await session.close();
+      }
+      return { reply, reused };
+    };
+    const task = this.#queue.then(async (): Promise<RunOutput> => {
+      let { reply, reused } = await once();
+      // A session left idle may have been dropped by the server (a restart, an idle timeout):
+      // that says nothing about the share, so the batch runs once more on a new connection,
+      // whose answer stands. Every batch we send is safe to repeat.
+      if (reused && (reply.exit !== null || findNtStatuses(reply.output).some((p) => classifyNtStatus(p.status) === 'ShareConnectivity'))) {
+        ({ reply } = await once());
+      }
+      return { stdout: reply.output, stderr: '', exit: reply.exit ?? { exitCode: 0, signal: null, spawnError: null } };
+    });
+    this.#queue = task.catch(() => undefined);
+    return task;
   }
 
   #error(code: ShareErrorCode, operation: string, status: string | undefined, detail: string | undefined): AzsError {
@@ -643,7 +692,8 @@ export class SmbClientTarget implements StorageTarget {
     const folder = this.#remote(relPath);
     const base = folder === '\\' ? '' : folder;
     const mask = `${base}\\*`;
-    const output = await this.#run(['recurse ON', `ls ${quote(mask)}`]);
+    // A session keeps settings: recursion goes off again for whatever runs next.
+    const output = await this.#run(['recurse ON', `ls ${quote(mask)}`, 'recurse OFF']);
     const all = `${output.stderr}\n${output.stdout}`;
     this.#check(output, `listing '${relPath}' and the folders below it`, NOT_FOUND);
     // The folder itself missing means "nothing there". A folder below it that vanished while it
@@ -690,7 +740,7 @@ export class SmbClientTarget implements StorageTarget {
   async capacity(): Promise<Capacity> {
     // du reports the volume under the current folder, which may be a different volume than the
     // share root (mount points), so change into the location first.
-    const commands = this.#baseNames.length === 0 ? ['du'] : [`cd ${quote(this.#remote(''))}`, 'du'];
+    const commands = this.#baseNames.length === 0 ? ['du'] : [`cd ${quote(this.#remote(''))}`, 'du', 'cd \\'];
     const output = await this.#run(commands);
     const op = 'reading free space';
     this.#check(output, op);
@@ -699,7 +749,12 @@ export class SmbClientTarget implements StorageTarget {
     return capacity;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.#queue;
+    const session = this.#session;
+    this.#session = null;
+    await session?.close();
+  }
 }
 
 async function collect(stream: Readable): Promise<string> {

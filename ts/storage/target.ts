@@ -27,14 +27,12 @@ export interface Capacity {
 export interface StorageTarget {
   /** Human-readable location, never containing credentials. */
   readonly description: string;
-  /**
-   * True when upload() makes the file appear whole or not at all (blob storage commits a block
-   * list): the uploader then needs no temporary name and rename.
-   */
-  readonly uploadsAreAtomic?: boolean;
   /** Creates the directory and its parents; no error if it exists. */
   ensureDirectory(relPath: string): Promise<void>;
-  /** Copies a local (staging) file to relPath, replacing any file of that name. */
+  /**
+   * Copies a local (staging) file to relPath, replacing any file of that name. The file appears
+   * whole or not at all: a torn copy never sits under relPath (the engine relies on it).
+   */
   upload(localFile: string, relPath: string): Promise<void>;
   /** Renames a file within the location; replaces the destination if it exists. */
   rename(fromRelPath: string, toRelPath: string): Promise<void>;
