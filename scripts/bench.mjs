@@ -42,6 +42,8 @@ function usage() {
   --no-plain            skip the plain pipeline (tar | zstd -1 -T1 | smbclient put)
   --small-files N       files in the small-file tree (default 100000)
   --no-small-files      skip the small-file tree
+  --file-series LIST    file counts for the peak-RSS series over small-file trees (default 1000,100000,1000000)
+  --no-file-series      skip it
   --no-blob             skip the Azure Blob (Azurite) run beside the SMB one
   --no-listing          skip the listing latencies (backups accumulated on the share)
   --listing-count N     backups made for the listing latencies (default 100)
@@ -52,7 +54,7 @@ function usage() {
 }
 
 function parseArgs(argv) {
-  const o = { sizeMiB: 1024, series: null, seriesMiB: [100, 1024, 4096], volumeSizeMiB: null, restic: true, plain: true, smallFiles: 100000, blob: true, profile: true, listing: true, listingCount: 100, seed: 1, workDir: null, keep: false };
+  const o = { sizeMiB: 1024, series: null, seriesMiB: [100, 1024, 4096], volumeSizeMiB: null, restic: true, plain: true, smallFiles: 100000, fileSeries: [1000, 100000, 1000000], blob: true, profile: true, listing: true, listingCount: 100, seed: 1, workDir: null, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -74,6 +76,8 @@ function parseArgs(argv) {
     else if (a === '--no-plain') o.plain = false;
     else if (a === '--small-files') o.smallFiles = num(value());
     else if (a === '--no-small-files') o.smallFiles = 0;
+    else if (a === '--file-series') o.fileSeries = value().split(',').map(num);
+    else if (a === '--no-file-series') o.fileSeries = [];
     else if (a === '--no-blob') o.blob = false;
     else if (a === '--no-profile') o.profile = false;
     else if (a === '--no-listing') o.listing = false;
@@ -664,7 +668,9 @@ async function plainPipelineRun({ work, samba, data, clientOptions }) {
   rmSync(join(samba.shareDir, remote), { force: true });
   // The engine's connection options, so this is also what AzsBackup's smbclient sessions get.
   const probe = 'protection-probe.tmp';
-  const protection = await observeProtection(samba, 'smbclient', plainSmbclientArgs({ work, samba, clientOptions, command: `put /dev/stdin ${probe}` }), { hold: true });
+  // Through cat: smbclient's /dev/stdin must be a pipe, and Node gives children a socket.
+  const probeArgs = plainSmbclientArgs({ work, samba, clientOptions, command: `put /dev/stdin ${probe}` });
+  const protection = await observeProtection(samba, 'bash', ['-c', 'cat | smbclient "$@"', 'bash', ...probeArgs], { hold: true });
   rmSync(join(samba.shareDir, probe), { force: true });
   const all = () => true;
   return {
@@ -931,7 +937,7 @@ async function main() {
       note(`azsbackup: restore ${a.verified}`);
       const r = opts.restic ? await resticRun({ work, data: smallData, samba, tag: 'small' }) : null;
       if (r) note(`restic over SMB: restore ${r.verified}`);
-      small = { azsb: a, restic: r };
+      small = { azsb: a, restic: r, files: g.files };
       printTable(
         ['tool', 'files', 'backup s', 'restore s', 'peak RSS MB'],
         [a, r].filter(Boolean).map((x) => [x.tool, String(g.files), x.backupSeconds.toFixed(1), x.restoreSeconds.toFixed(1), (x.rss / 1e6).toFixed(0)]),
@@ -1010,6 +1016,34 @@ async function main() {
         if (series[series.length - 1].mib < 4096) log('  (the 4 GiB point was not measured, so flatness up to 4 GiB is not shown)');
       } else log('  fewer than two sizes measured: no flatness verdict');
     }
+    // --- RSS over file counts ----------------------------------------------------------------
+    if (opts.fileSeries.length > 0) {
+      log('\nPeak-RSS series over file counts (azsbackup only, small-file trees, backup + restore over SMB)');
+      const points = [];
+      for (const count of [...opts.fileSeries].sort((a, b) => a - b)) {
+        if (small && small.files === count) {
+          points.push({ count, r: small.azsb });
+          continue;
+        }
+        const dir = join(work, 'data', `files-${count}`);
+        const t0 = performance.now();
+        const g = generateSmallFiles(dir, count, opts.seed);
+        log(`  ${count} files (${fmtSize(g.bytes)}) generated in ${((performance.now() - t0) / 1000).toFixed(0)} s, running ...`);
+        const r = await azsbackupRun({ work, samba, cert, data: { dir, ...g }, tag: `files-${count}`, volumeSizeMiB: opts.volumeSizeMiB });
+        rmSync(dir, { recursive: true, force: true });
+        points.push({ count, r });
+      }
+      printTable(
+        ['files', 'data', 'backup s', 'restore s', 'backup RSS MB', 'restore RSS MB', 'peak RSS MB'],
+        points.map(({ count, r }) => [String(count), fmtSize(r.bytes), r.backupSeconds.toFixed(1), r.restoreSeconds.toFixed(1), (r.backupRss / 1e6).toFixed(0), (r.restoreRss / 1e6).toFixed(0), (r.rss / 1e6).toFixed(0)]),
+      );
+      if (points.length >= 2) {
+        const peaks = points.map((p) => p.r.rss);
+        const ratio = Math.max(...peaks) / Math.min(...peaks);
+        log(`  flatness: max/min peak RSS = ${ratio.toFixed(2)} over ${points[0].count} .. ${points[points.length - 1].count} files; flat means <= 1.25 and every point < 200 MB: ${verdict(ratio <= 1.25 && peaks.every((p) => p < 200e6))}`);
+      }
+    }
+
     log('\nDone (a measurement: the exit code does not depend on the targets).');
   } finally {
     await cleanup();
