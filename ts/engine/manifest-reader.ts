@@ -1,18 +1,124 @@
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { pipeline } from 'node:stream';
 import { AzsError } from '../errors.js';
 import { createDecryptStream, type Identity } from '../crypto/index.js';
 import type { BackupInfo } from '../catalog/types.js';
+import type { BackupConfiguration } from '../config/types.js';
+import { statePaths } from '../util/state-dir.js';
 import type { ManifestFileLine, ManifestHeader } from '../catalog/manifest.js';
 import type { StorageTarget } from '../storage/target.js';
 import { openVolume } from './volume-reader.js';
 
-/** What a role's restore is checked against: path → size and SHA-256 of the file as backed up. */
-export type ExpectedFiles = Map<string, { size: number; sha256: string; seen: boolean }>;
+/**
+ * What a role's restore is checked against: the manifest's lines for that role, in the order the
+ * backup finalised its files, which is the archive's order. They are spooled to a local file
+ * and read back a piece at a time, so memory does not grow with the number of files (a map of
+ * every path cost ~300 bytes a file: 300 MB at a million files).
+ */
+export class ExpectedFiles {
+  #fd: number | null;
+  #text = '';
+  #at = 0;
+  #eof = false;
+  #next: { path: string; size: number; sha256: string } | null | undefined;
+  readonly #decoder = new StringDecoder('utf8');
+  readonly #chunk = Buffer.allocUnsafe(1024 * 1024);
+
+  constructor(readonly spoolPath: string | null) {
+    this.#fd = spoolPath === null ? null : openSync(spoolPath, 'r');
+    if (this.#fd === null) this.#eof = true;
+  }
+
+  /**
+   * One archive entry, in archive order. It settles the next expected file only when it is that
+   * file with that size and SHA-256. Anything else is an earlier copy of a file that changed
+   * while it was read (its final copy, and its manifest line, come later) or a file the manifest
+   * does not list; neither settles anything, so a missing or different file is left unmatched.
+   */
+  mark(path: string, size: number, sha256: string | undefined): void {
+    const next = this.#peek();
+    if (next !== null && next.path === path && next.size === size && next.sha256 === sha256) this.#next = undefined;
+  }
+
+  /** After the whole archive was read: the files the manifest lists that never matched (at most 5 named). */
+  unmatched(): string[] {
+    const out: string[] = [];
+    let count = 0;
+    for (let next = this.#peek(); next !== null; next = this.#peek()) {
+      if (count++ < 5) out.push(`${next.path} is missing or differs from the manifest`);
+      this.#next = undefined;
+    }
+    if (count > 5) out.push(`${count - 5} more`);
+    this.close();
+    return out;
+  }
+
+  close(): void {
+    if (this.#fd !== null) closeSync(this.#fd);
+    this.#fd = null;
+  }
+
+  #peek(): { path: string; size: number; sha256: string } | null {
+    if (this.#next !== undefined) return this.#next;
+    for (;;) {
+      const end = this.#text.indexOf('\n', this.#at);
+      if (end >= 0) {
+        const line = JSON.parse(this.#text.slice(this.#at, end)) as ManifestFileLine;
+        this.#at = end + 1;
+        return (this.#next = { path: line.path, size: line.size, sha256: line.sha256 });
+      }
+      if (this.#eof) return (this.#next = null);
+      if (this.#fd === null) throw new Error('ExpectedFiles: read after close()');
+      const got = readSync(this.#fd!, this.#chunk, 0, this.#chunk.length, null);
+      if (got === 0) this.#eof = true;
+      this.#text = this.#text.slice(this.#at) + (got === 0 ? this.#decoder.end() : this.#decoder.write(this.#chunk.subarray(0, got)));
+      this.#at = 0;
+    }
+  }
+}
+
+/** Appends lines to a spool file in 1 MiB writes. */
+class SpoolWriter {
+  readonly #fd: number;
+  #pending: string[] = [];
+  #length = 0;
+
+  constructor(readonly path: string) {
+    this.#fd = openSync(path, 'wx', 0o600);
+  }
+
+  add(line: string): void {
+    this.#pending.push(line, '\n');
+    this.#length += line.length + 1;
+    if (this.#length >= 1024 * 1024) this.flush();
+  }
+
+  flush(): void {
+    if (this.#pending.length > 0) writeSync(this.#fd, this.#pending.join(''));
+    this.#pending = [];
+    this.#length = 0;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.#fd);
+  }
+}
+
+/** A new folder in the staging cache for one restore's or verification's manifest spool. */
+export async function manifestSpool(home: string, config: Pick<BackupConfiguration, 'stagingPath'>): Promise<string> {
+  const root = config.stagingPath ?? statePaths(home).staging;
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  return mkdtemp(join(root, 'manifest-'));
+}
 
 export interface ManifestView {
   header: ManifestHeader;
-  /** Only for the roles asked for, so a one-role restore does not load every role's files. */
+  /** Only for the roles asked for, so a one-role restore does not spool every role's files. */
   files: Map<string, ExpectedFiles>;
 }
 
@@ -20,11 +126,15 @@ function broken(info: BackupInfo, cause?: unknown): AzsError {
   return new AzsError('IntegrityFailed', `The manifest of backup ${info.backupId} decrypted but is not valid.`, { target: info.manifest.file, cause });
 }
 
-/** Decrypts the manifest (checked like any volume) and reads it line by line. */
+/**
+ * Decrypts the manifest (checked like any volume) and reads it line by line, spooling each wanted
+ * role's file lines to `spoolDir` (a local folder the caller creates and removes).
+ */
 export async function readManifest(
   target: StorageTarget,
   info: BackupInfo,
   identities: Identity[],
+  spoolDir: string,
   wantRole: (name: string) => boolean = () => true,
 ): Promise<ManifestView> {
   const stream = await openVolume(
@@ -42,7 +152,7 @@ export async function readManifest(
     () => {},
   );
   let header: ManifestHeader | null = null;
-  const files = new Map<string, ExpectedFiles>();
+  const spools = new Map<string, SpoolWriter>();
   // readline swallows stream errors; collect the decryptor's so a damaged manifest still fails.
   let failure: unknown = null;
   decrypted.on('error', (err) => (failure ??= err));
@@ -52,31 +162,19 @@ export async function readManifest(
       const parsed = JSON.parse(line) as ManifestHeader | ManifestFileLine;
       if (parsed.type === 'manifest') {
         header = parsed;
-        for (const role of parsed.roles) if (wantRole(role.name)) files.set(role.name, new Map());
+        for (const [i, role] of parsed.roles.entries()) if (wantRole(role.name)) spools.set(role.name, new SpoolWriter(join(spoolDir, `role-${i}.jsonl`)));
       } else if (parsed.type === 'file') {
-        files.get(parsed.role)?.set(parsed.path, { size: parsed.size, sha256: parsed.sha256, seen: false });
+        spools.get(parsed.role)?.add(line);
       }
     }
   } catch (err) {
     throw failure ?? broken(info, err);
+  } finally {
+    for (const spool of spools.values()) spool.close();
   }
   if (failure) throw failure;
   if (!header || header.backupId !== info.backupId) throw broken(info);
+  const files = new Map<string, ExpectedFiles>();
+  for (const [role, spool] of spools) files.set(role, new ExpectedFiles(spool.path));
   return { header, files };
-}
-
-/**
- * Marks a restored or listed file against the manifest. A path met twice (a file re-read because
- * it changed) is judged by its last copy, as extraction keeps the last one.
- */
-export function markFile(expected: ExpectedFiles, path: string, size: number, sha256: string | undefined): void {
-  const entry = expected.get(path);
-  if (entry) entry.seen = entry.size === size && entry.sha256 === sha256;
-}
-
-/** After the whole archive was read: every manifest file must have matched. */
-export function unmatched(expected: ExpectedFiles): string[] {
-  const out: string[] = [];
-  for (const [path, entry] of expected) if (!entry.seen) out.push(`${path} is missing or differs from the manifest`);
-  return out;
 }

@@ -13,7 +13,7 @@ import { validateRoleName } from '../config/validate.js';
 import type { EngineContext } from './context.js';
 import { findBackup } from './backups.js';
 import { identitiesFor, type KeyMaterial } from './identities.js';
-import { markFile, readManifest, unmatched } from './manifest-reader.js';
+import { ExpectedFiles, manifestSpool, readManifest } from './manifest-reader.js';
 import { openConfiguredTarget } from './share.js';
 import { readRoleArchive } from './volume-reader.js';
 
@@ -64,6 +64,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
   const config = await loadConfiguration(ctx.home);
   const target = await openConfiguredTarget(ctx.home, config);
   const staged: Array<{ role: ManifestRole; temp: string; final: string }> = [];
+  let spool: string | null = null;
   try {
     const record = await findBackup(ctx, config, target, request.name);
     if (record.problem) throw new AzsError('IntegrityFailed', record.problem, { target: request.name, remediation: 'Repair or restore BackupInfo.json in that folder from another copy, or pick another backup (Get-AzsBackup).' });
@@ -77,7 +78,8 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
     const identities = await identitiesFor(ctx.home, config, info, request);
     ctx.reporter.progress('Restore', 'Reading the manifest', 0);
     const wanted = (name: string) => !request.roleName || name.toLowerCase() === request.roleName.toLowerCase();
-    const manifest = await readManifest(target, info, identities, wanted);
+    spool = await manifestSpool(ctx.home, config);
+    const manifest = await readManifest(target, info, identities, spool, wanted);
     const roles = manifest.header.roles.filter((r) => r.volumes.length > 0);
     const chosen = roles.filter((r) => wanted(r.name));
     if (chosen.length === 0) {
@@ -98,12 +100,17 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
       // Not recursive: the folder must be new, as a failed restore deletes it.
       await mkdir(temp, { mode: 0o700 });
       staged.push({ role, temp, final });
-      const expected = manifest.files.get(role.name) ?? new Map();
-      await pipeline(readRoleArchive(target, info.backupId, role.volumes, identities), createDecompressStream(), async (source) =>
-        // Byte mode: an object-mode Readable would read 16 chunks (up to 32 MiB of frames) ahead.
-        extractTar(Readable.from(source, { objectMode: false }), temp, { collect: false, onFile: (f) => markFile(expected, f.path, f.size, f.sha256) }),
-      );
-      const problems = unmatched(expected);
+      const expected = manifest.files.get(role.name) ?? new ExpectedFiles(null);
+      let problems: string[];
+      try {
+        await pipeline(readRoleArchive(target, info.backupId, role.volumes, identities), createDecompressStream(), async (source) =>
+          // Byte mode: an object-mode Readable would read 16 chunks (up to 32 MiB of frames) ahead.
+          extractTar(Readable.from(source, { objectMode: false }), temp, { collect: false, onFile: (f) => expected.mark(f.path, f.size, f.sha256) }),
+        );
+        problems = expected.unmatched();
+      } finally {
+        expected.close();
+      }
       if (problems.length > 0) {
         throw new AzsError('IntegrityFailed', `Role ${role.name} did not restore cleanly: ${problems.slice(0, 5).join('; ')}.`, {
           target: role.name,
@@ -132,6 +139,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
     for (const s of staged) await rm(s.temp, { recursive: true, force: true }).catch(() => {});
     throw err;
   } finally {
+    if (spool !== null) await rm(spool, { recursive: true, force: true });
     await target.close();
   }
 }

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import { AzsError } from '../errors.js';
@@ -7,7 +8,7 @@ import { listTar } from '../archive/tar-reader.js';
 import type { EngineContext } from './context.js';
 import { findBackup } from './backups.js';
 import { identitiesFor, type KeyMaterial } from './identities.js';
-import { markFile, readManifest, unmatched } from './manifest-reader.js';
+import { ExpectedFiles, manifestSpool, readManifest } from './manifest-reader.js';
 import { openConfiguredTarget } from './share.js';
 import { openVolume, readRoleArchive } from './volume-reader.js';
 
@@ -19,6 +20,7 @@ import { openVolume, readRoleArchive } from './volume-reader.js';
 export async function verifyBackup(ctx: EngineContext, name: string, keys: KeyMaterial & { withKey: boolean }): Promise<Record<string, unknown>> {
   const config = await loadConfiguration(ctx.home);
   const target = await openConfiguredTarget(ctx.home, config);
+  let spool: string | null = null;
   try {
     const record = await findBackup(ctx, config, target, name);
     if (record.problem) throw new AzsError('IntegrityFailed', record.problem, { target: name, remediation: 'Repair or restore BackupInfo.json in that folder from another copy, or pick another backup (Get-AzsBackup).' });
@@ -45,7 +47,8 @@ export async function verifyBackup(ctx: EngineContext, name: string, keys: KeyMa
       return { BackupId: backupId, Level: 'Checksums', Volumes: info.volumes.length, Bytes: sum(roles), Files: null, Verified: true, Roles: roles };
     }
     const identities = await identitiesFor(ctx.home, config, info, keys);
-    const manifest = await readManifest(target, info, identities);
+    spool = await manifestSpool(ctx.home, config);
+    const manifest = await readManifest(target, info, identities, spool);
     let files = 0;
     for (const role of manifest.header.roles) {
       if (role.volumes.length === 0) {
@@ -53,13 +56,19 @@ export async function verifyBackup(ctx: EngineContext, name: string, keys: KeyMa
         continue;
       }
       ctx.reporter.progress('Verify', `Authenticating role ${role.name}`);
-      const expected = manifest.files.get(role.name) ?? new Map();
-      const listed = await pipeline(readRoleArchive(target, backupId, role.volumes, identities), createDecompressStream(), async (source) =>
-        listTar(Readable.from(source, { objectMode: false }), { collect: false, onFile: (f) => markFile(expected, f.path, f.size, f.sha256) }),
-      ).catch((err: unknown) => {
-        throw inRole(err, role.name);
-      });
-      const problems = unmatched(expected);
+      const expected = manifest.files.get(role.name) ?? new ExpectedFiles(null);
+      let listed: { bytes: number };
+      let problems: string[];
+      try {
+        listed = await pipeline(readRoleArchive(target, backupId, role.volumes, identities), createDecompressStream(), async (source) =>
+          listTar(Readable.from(source, { objectMode: false }), { collect: false, onFile: (f) => expected.mark(f.path, f.size, f.sha256) }),
+        ).catch((err: unknown) => {
+          throw inRole(err, role.name);
+        });
+        problems = expected.unmatched();
+      } finally {
+        expected.close();
+      }
       if (problems.length > 0) {
         throw new AzsError('IntegrityFailed', `Role ${role.name} does not match its manifest: ${problems.slice(0, 5).join('; ')}.`, { target: role.name });
       }
@@ -68,6 +77,7 @@ export async function verifyBackup(ctx: EngineContext, name: string, keys: KeyMa
     }
     return { BackupId: backupId, Level: 'Full', Volumes: info.volumes.length, Bytes: sum(roles), Files: files, Verified: true, Roles: roles };
   } finally {
+    if (spool !== null) await rm(spool, { recursive: true, force: true });
     await target.close();
   }
 }
