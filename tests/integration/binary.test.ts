@@ -1,10 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { binaryPath, runEngine } from '../support/engine.js';
+import { makeTestCertificate } from '../support/certs.js';
 
 const run = promisify(execFile);
 
@@ -41,6 +43,31 @@ describe('the standalone binary', () => {
     expect((second.data as Record<string, unknown>).Tag).toEqual({ env: 'test' });
     const bad = await runEngine(['config', 'set', '--tag', 'novalue'], { home });
     expect(bad.error).toMatchObject({ code: 'InvalidParameter', target: 'Tag' });
+  });
+
+  it('finishes a backup whose reader closed its output, and records it', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'azsb-bin-'));
+    const home = join(work, 'state');
+    const share = join(work, 'share');
+    const role = join(work, 'role');
+    await mkdir(share);
+    await mkdir(role);
+    for (let i = 0; i < 50; i++) await writeFile(join(role, `f${i}.json`), JSON.stringify({ i }));
+    const cert = makeTestCertificate(join(work, 'cert'));
+    expect((await runEngine(['config', 'set', '--path', share, '--encryption-cert', cert.cerPath], { home })).error).toBeNull();
+    expect((await runEngine(['role', 'add', '--name', 'Data', '--path', role], { home })).error).toBeNull();
+
+    // The reader goes away before the first progress line: every write the engine makes fails with EPIPE.
+    const child = spawn(binaryPath(), ['backup', 'start'], { env: { PATH: process.env.PATH ?? '', AZSBACKUP_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    child.stderr.destroy();
+    const exitCode = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    expect(exitCode).toBe(0);
+    const ids = (await readdir(join(share, 'MASBackup'))).filter((n) => /^[0-9a-f-]{36}$/.test(n));
+    expect(ids).toHaveLength(1);
+    expect(existsSync(join(share, 'MASBackup', ids[0]!, 'BackupInfo.json'))).toBe(true);
+    const listed = await runEngine(['backup', 'list'], { home });
+    expect((listed.data as Array<Record<string, unknown>>).map((b) => b.Status)).toEqual(['Succeeded']);
   });
 
   it('answers an unknown command with a non-zero exit', async () => {

@@ -210,6 +210,14 @@ export function buildProgram(): Command {
   return program;
 }
 
+// A reader that goes away (a closed pipe) must not kill a backup or restore half way: the work
+// finishes and is recorded in the catalog; only what it would have printed is lost.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+  });
+}
+
 buildProgram()
   .parseAsync(process.argv)
   .catch((err: unknown) => {
