@@ -42,6 +42,10 @@ function ConvertTo-AzsBackupObject {
             $tagSource = $member['Tags']
         }
 
+        # Tag and Tags hold the same pairs but must not be one object; a clone is cheaper than a
+        # second conversion (an advanced-function call per backup listed).
+        $tag = ConvertTo-AzsBackupHashtable -InputObject $tagSource
+
         $status = $member['Status']
         if ($null -ne $status) {
             $status = [string]$status
@@ -67,8 +71,8 @@ function ConvertTo-AzsBackupObject {
             Name                     = $name
             Type                     = $member['Type']
             Location                 = $member['Location']
-            Tag                      = ConvertTo-AzsBackupHashtable -InputObject $tagSource
-            Tags                     = ConvertTo-AzsBackupHashtable -InputObject $tagSource
+            Tag                      = $tag
+            Tags                     = $tag.Clone()
             BackupId                 = $backupId
             BackupDataVersion        = $member['BackupDataVersion']
             Status                   = $status
