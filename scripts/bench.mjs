@@ -520,8 +520,9 @@ async function loadSupport(work) {
 // The tools
 // ---------------------------------------------------------------------------------------------
 
+/** The engine's environment as the module and the service unit give it (MALLOC_ARENA_MAX included). */
 function engineEnv(home, samba) {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...samba.env, AZSBACKUP_HOME: home };
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...samba.env, AZSBACKUP_HOME: home, MALLOC_ARENA_MAX: '2' };
 }
 
 async function engine(home, samba, args, secrets) {

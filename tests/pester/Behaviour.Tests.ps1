@@ -1342,6 +1342,35 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
 
 }
 
+Describe 'the environment the module starts the engine with' {
+    BeforeAll {
+        Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath '../../AzsBackup.psd1') -Force -ErrorAction Stop
+        # A stand-in engine that answers 'role list' with what it found in its environment.
+        $script:probe = Join-Path -Path $TestDrive -ChildPath 'env-probe'
+        Set-Content -LiteralPath $script:probe -Value @(
+            '#!/bin/sh'
+            'printf ''{"type":"result","data":[{"Name":"arena-%s","Path":"/probe"}]}\n'' "$MALLOC_ARENA_MAX"'
+        )
+        chmod +x $script:probe
+    }
+    BeforeEach {
+        $script:savedBinary = $env:AZSBACKUP_BINARY
+        $script:savedArena = $env:MALLOC_ARENA_MAX
+        $env:AZSBACKUP_BINARY = $script:probe
+    }
+    AfterEach {
+        $env:AZSBACKUP_BINARY = $script:savedBinary
+        $env:MALLOC_ARENA_MAX = $script:savedArena
+    }
+
+    It 'limits glibc to two malloc arenas on Linux, and keeps a value the caller set' {
+        $env:MALLOC_ARENA_MAX = $null
+        (Get-AzsBackupRole).Name | Should -Be 'arena-2'
+        $env:MALLOC_ARENA_MAX = '4'
+        (Get-AzsBackupRole).Name | Should -Be 'arena-4'
+    }
+}
+
 Describe 'every exported command and parameter set ran for real above' {
     It '<Key>' -ForEach $script:realCallCases {
         $global:AzsBackupRealCalls | Should -Contain $Key -Because 'each exported command, in each parameter set, needs a behaviour test against the real engine and share'

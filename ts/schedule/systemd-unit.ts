@@ -37,6 +37,9 @@ function checkPath(name: string, value: string): void {
   }
 }
 
+/** The malloc setting every product path starts the engine with (the module sets it too). */
+export const ENGINE_MALLOC_ENV = 'MALLOC_ARENA_MAX=2';
+
 /** Quotes one word for a unit file; '%' is a specifier and '$' an expansion in ExecStart. */
 function quote(value: string, forExec = false): string {
   let v = value.replace(/%/g, '%%');
@@ -79,6 +82,9 @@ export function generateSystemdUnit(options: SystemdUnitOptions): string {
     'Type=simple',
     `ExecStart=${quote(options.binaryPath, true)} service run`,
     `Environment=${quote(`AZSBACKUP_HOME=${options.stateDir}`)}`,
+    // glibc gives every thread that allocates at the same moment an arena of its own and keeps
+    // what they free; the thread pool's zstd work then holds ~25 MB more at a restore's peak.
+    `Environment=${ENGINE_MALLOC_ENV}`,
     'Restart=on-failure',
     'RestartSec=30s',
     // Lets a running backup abort cleanly on SIGTERM before it is killed; a killed one is
