@@ -920,7 +920,7 @@ async function main() {
     );
     log(`  (azsbackup peak RSS is the engine process; the largest of its smbclient children peaked at ${(Math.max(azsb.smbclient.backupRss, azsb.smbclient.restoreRss) / 1e6).toFixed(0)} MB.`);
     log('   restic over SMB: restic + rclone peaks added; plain pipeline: tar + zstd + smbclient peaks added, as they run at once. MB = 10^6 bytes.)');
-    log('\nTransport protection, as smbd reported each tool\'s sessions (smbstatus --json):');
+    if (plain || resticSmb || resticLocal) log('\nTransport protection, as smbd reported each tool\'s sessions (smbstatus --json):');
     if (plain) log(`  azsbackup:        ${plain.protection} (smbclient with the engine's options, observed on the plain pipeline's client); volumes also AES-256-GCM end to end`);
     if (resticSmb) log(`  restic over SMB:  ${resticSmb.protection}; data also AES-256 (restic's own encryption)`);
     if (plain) log(`  plain pipeline:   ${plain.protection}; data not encrypted`);

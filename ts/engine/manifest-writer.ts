@@ -13,13 +13,27 @@ import { digestTap, type Digest } from '../util/digest-tap.js';
  */
 export class ManifestWriter {
   private readonly lines: WriteStream;
+  // Lines go to the file in batches: one stream write per file was a write request, a queued
+  // chunk and its bookkeeping per file (a million of each for a million files).
+  private batch: string[] = [];
+  private batchLength = 0;
 
   constructor(private readonly linesPath: string) {
     this.lines = createWriteStream(linesPath, { mode: 0o600 });
   }
 
   addFile(line: Omit<ManifestFileLine, 'type'>): void {
-    this.lines.write(`${JSON.stringify({ type: 'file', ...line })}\n`);
+    const text = `${JSON.stringify({ type: 'file', ...line })}\n`;
+    this.batch.push(text);
+    this.batchLength += text.length;
+    if (this.batchLength >= 256 * 1024) this.flush();
+  }
+
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    this.lines.write(this.batch.join(''));
+    this.batch = [];
+    this.batchLength = 0;
   }
 
   /** Drops the lines after a failed backup; the staging folder goes with it. */
@@ -28,6 +42,7 @@ export class ManifestWriter {
   }
 
   async seal(header: Omit<ManifestHeader, 'type' | 'formatVersion'>, recipients: Recipient[], outPath: string): Promise<Digest> {
+    this.flush();
     this.lines.end();
     await once(this.lines, 'close');
     const full: ManifestHeader = { type: 'manifest', formatVersion: 1, ...header };
