@@ -8,7 +8,7 @@ import { tempSiblingName } from './local.js';
 import { classifyNtStatus, SHARE_REMEDIATION, shareError, type ShareErrorCode } from './share-errors.js';
 import type { Capacity, RemoteEntry, RemoteTree, StorageTarget } from './target.js';
 import { formatUnc, parseUserName, splitRelativePath, type UncLocation } from './unc.js';
-import { findStdbuf, SmbSession, type SessionReply } from './smb-session.js';
+import { findStdbuf, SmbSession, type SessionLaunch, type SessionReply } from './smb-session.js';
 
 // ---------------------------------------------------------------------------------------------
 // Process seam. Tests replace it to see exactly what reaches argv, the environment and fd 3.
@@ -386,7 +386,7 @@ export class SmbClientTarget implements StorageTarget {
     return text.split(this.#password).join('***');
   }
 
-  #launch(messagesToStderr: boolean): { file: string; args: string[]; env: Record<string, string>; secret: Uint8Array | null } {
+  #launch(messagesToStderr: boolean): SessionLaunch {
     const args = [
       `//${this.#location.server}/${this.#location.share}`,
       `--port=${this.#port}`,
