@@ -8,7 +8,7 @@ function Add-AzsBackupTypeName {
         Azure Stack model names that existing scripts may look for in PSTypeNames.
 
     .PARAMETER InputObject
-        The object to decorate (changed in place).
+        The objects to decorate (changed in place); a list takes one call.
 
     .PARAMETER TypeName
         Type names, most specific first.
@@ -20,7 +20,7 @@ function Add-AzsBackupTypeName {
     [OutputType([void])]
     param(
         [Parameter(Mandatory)]
-        [psobject]
+        [psobject[]]
         $InputObject,
 
         [Parameter(Mandatory)]
@@ -28,11 +28,13 @@ function Add-AzsBackupTypeName {
         $TypeName
     )
 
-    for ($index = $TypeName.Count - 1; $index -ge 0; $index--) {
-        $name = $TypeName[$index]
-        while ($InputObject.PSObject.TypeNames.Contains($name)) {
-            $null = $InputObject.PSObject.TypeNames.Remove($name)
+    foreach ($item in $InputObject) {
+        for ($index = $TypeName.Count - 1; $index -ge 0; $index--) {
+            $name = $TypeName[$index]
+            while ($item.PSObject.TypeNames.Contains($name)) {
+                $null = $item.PSObject.TypeNames.Remove($name)
+            }
+            $item.PSObject.TypeNames.Insert(0, $name)
         }
-        $InputObject.PSObject.TypeNames.Insert(0, $name)
     }
 }

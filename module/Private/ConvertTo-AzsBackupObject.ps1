@@ -1,17 +1,23 @@
 function ConvertTo-AzsBackupObject {
     <#
     .SYNOPSIS
-        Shapes an engine Backup into the object Get-AzsBackup and Start-AzsBackup return.
+        Shapes engine Backups into the objects Get-AzsBackup and Start-AzsBackup return.
 
     .DESCRIPTION
         Azure Stack property names and order; Name is 'region/guid' and BackupId the GUID (both
         kept, for the Az 1.0.x and 0.1-0.2 scripts respectively); Tag and Tags; Status a plain
         string so that $backup.Status -eq 'Succeeded' and [string]$backup.Status work;
         CreatedDateTime a UTC [datetime]; TimeTakenToCreate stays the ISO-8601 duration string;
-        RoleStatus an array of AzsBackup.RoleOperationStatus objects.
+        RoleStatus an array of AzsBackup.RoleOperationStatus objects (RoleName and Status, plain
+        strings; the 2016-era name operationStatus is accepted), whose ToString() is RoleName.
+
+        A listing passes every backup in one call. The per-field conversions are written out here
+        rather than calling the small converter functions: each advanced-function call costs about
+        a tenth of a millisecond, and with a dozen per backup they were a third of Get-AzsBackup's
+        time for 100 backups.
 
     .PARAMETER InputObject
-        One Backup from the engine's result data.
+        Backups from the engine's result data (one, or the whole list).
 
     .OUTPUTS
         AzsBackup.Backup
@@ -21,82 +27,155 @@ function ConvertTo-AzsBackupObject {
     param(
         [Parameter(Mandatory, ValueFromPipeline)]
         [AllowNull()]
-        [object]
+        [AllowEmptyCollection()]
+        [object[]]
         $InputObject
     )
 
+    begin {
+        # So that "$role" and a Backup's default rendering show role names ({NRP, SRP, ...}), as
+        # the Azure Stack documentation shows them.
+        $roleToString = [System.Management.Automation.PSScriptMethod]::new('ToString', { [string]$this.RoleName })
+        $utc = [System.DateTimeKind]::Utc
+    }
+
     process {
-        if ($null -eq $InputObject) {
-            return
-        }
-        $member = ConvertTo-AzsBackupHashtable -InputObject $InputObject
-
-        $name = $member['Name']
-        $backupId = $member['BackupId']
-        if ([string]::IsNullOrEmpty([string]$backupId) -and -not [string]::IsNullOrEmpty([string]$name)) {
-            $backupId = ([string]$name -split '/')[-1]
-        }
-
-        $tagSource = $member['Tag']
-        if ($null -eq $tagSource) {
-            $tagSource = $member['Tags']
-        }
-
-        # Tag and Tags hold the same pairs but must not be one object; a clone is cheaper than a
-        # second conversion (an advanced-function call per backup listed).
-        $tag = ConvertTo-AzsBackupHashtable -InputObject $tagSource
-
-        $status = $member['Status']
-        if ($null -ne $status) {
-            $status = [string]$status
-        }
-
-        $roleStatus = [System.Collections.Generic.List[object]]::new()
-        # Assigned first: @() around a non-enumerated array would wrap it instead of listing it.
-        $roleItems = $member['RoleStatus']
-        foreach ($item in $roleItems) {
-            if ($null -ne $item) {
-                $roleStatus.Add((ConvertTo-AzsBackupRoleOperationStatus -InputObject $item))
+        $backups = [System.Collections.Generic.List[psobject]]::new()
+        $roles = [System.Collections.Generic.List[psobject]]::new()
+        foreach ($item in $InputObject) {
+            if ($null -eq $item) {
+                continue
             }
-        }
-
-        $deploymentId = $member['DeploymentId']
-        $cloudRecoveryReady = $member['IsCloudRecoveryReady']
-        if ($null -ne $cloudRecoveryReady) {
-            $cloudRecoveryReady = [bool]$cloudRecoveryReady
-        }
-
-        $shaped = [ordered]@{
-            Id                       = $member['Id']
-            Name                     = $name
-            Type                     = $member['Type']
-            Location                 = $member['Location']
-            Tag                      = $tag
-            Tags                     = $tag.Clone()
-            BackupId                 = $backupId
-            BackupDataVersion        = $member['BackupDataVersion']
-            Status                   = $status
-            RoleStatus               = $roleStatus.ToArray()
-            CreatedDateTime          = ConvertTo-AzsBackupUtcDateTime -Value $member['CreatedDateTime']
-            TimeTakenToCreate        = $member['TimeTakenToCreate']
-            DeploymentId             = $deploymentId
-            StampVersion             = $member['StampVersion']
-            OemVersion               = $member['OemVersion']
-            IsCloudRecoveryReady     = $cloudRecoveryReady
-            EncryptionCertThumbprint = $member['EncryptionCertThumbprint']
-            # Extra to Azure Stack's shape: bytes on the share, bytes of role data, and when it ended.
-            SizeInBytes              = ConvertTo-AzsBackupNullableInt64 -Value $member['SizeInBytes']
-            SourceSizeInBytes        = ConvertTo-AzsBackupNullableInt64 -Value $member['SourceSizeInBytes']
-            CompletedDateTime        = ConvertTo-AzsBackupUtcDateTime -Value $member['CompletedDateTime']
-        }
-        foreach ($property in @($InputObject.PSObject.Properties)) {
-            if (-not $shaped.Contains($property.Name)) {
-                $shaped[$property.Name] = $property.Value
+            # The engine's object as a case-insensitive table, whether ConvertFrom-Json made a
+            # PSCustomObject or a caller passed a dictionary. Written out, as are the tables below:
+            # a script block call costs as much as the loop.
+            $member = @{}
+            if ($item -is [System.Collections.IDictionary]) {
+                foreach ($key in @($item.Keys)) { $member[[string]$key] = $item[$key] }
             }
-        }
+            else {
+                foreach ($property in $item.PSObject.Properties) { $member[$property.Name] = $property.Value }
+            }
 
-        $backup = [pscustomobject]$shaped
-        Add-AzsBackupTypeName -InputObject $backup -TypeName 'AzsBackup.Backup', 'Microsoft.Azure.PowerShell.Cmdlets.BackupAdmin.Models.Api20180901.Backup', 'Microsoft.AzureStack.Management.Backup.Admin.Models.Backup'
-        $backup
+            $name = $member['Name']
+            $backupId = $member['BackupId']
+            if ([string]::IsNullOrEmpty([string]$backupId) -and -not [string]::IsNullOrEmpty([string]$name)) {
+                $backupId = ([string]$name -split '/')[-1]
+            }
+
+            $tagSource = $member['Tag']
+            if ($null -eq $tagSource) {
+                $tagSource = $member['Tags']
+            }
+            # Tag and Tags hold the same pairs but must not be one object.
+            $tag = @{}
+            if ($tagSource -is [System.Collections.IDictionary]) {
+                foreach ($key in @($tagSource.Keys)) { $tag[[string]$key] = $tagSource[$key] }
+            }
+            elseif ($null -ne $tagSource) {
+                foreach ($property in $tagSource.PSObject.Properties) { $tag[$property.Name] = $property.Value }
+            }
+
+            $status = $member['Status']
+            if ($null -ne $status) {
+                $status = [string]$status
+            }
+
+            $roleStatus = [System.Collections.Generic.List[object]]::new()
+            # Assigned first: @() around a non-enumerated array would wrap it instead of listing it.
+            $roleItems = $member['RoleStatus']
+            foreach ($roleItem in $roleItems) {
+                if ($null -eq $roleItem) {
+                    continue
+                }
+                $roleMember = @{}
+                if ($roleItem -is [System.Collections.IDictionary]) {
+                    foreach ($key in @($roleItem.Keys)) { $roleMember[[string]$key] = $roleItem[$key] }
+                }
+                else {
+                    foreach ($property in $roleItem.PSObject.Properties) { $roleMember[$property.Name] = $property.Value }
+                }
+                $roleState = $roleMember['Status']
+                if ($null -eq $roleState) {
+                    # The 2016-era composite spec called it operationStatus.
+                    $roleState = $roleMember['OperationStatus']
+                }
+                if ($null -ne $roleState) {
+                    $roleState = [string]$roleState
+                }
+                $roleShaped = [ordered]@{
+                    RoleName = [string]$roleMember['RoleName']
+                    Status   = $roleState
+                }
+                foreach ($property in $roleItem.PSObject.Properties) {
+                    if (-not $roleShaped.Contains($property.Name) -and $property.Name -ne 'OperationStatus') {
+                        $roleShaped[$property.Name] = $property.Value
+                    }
+                }
+                $role = [pscustomobject]$roleShaped
+                $role.PSObject.Methods.Add($roleToString)
+                $roleStatus.Add($role)
+                $roles.Add($role)
+            }
+
+            # ConvertFrom-Json hands over UTC DateTimes already; anything else (Local, Unspecified,
+            # DateTimeOffset, text) takes the full conversion.
+            $created = $member['CreatedDateTime']
+            if (-not ($created -is [datetime] -and $created.Kind -eq $utc)) {
+                $created = ConvertTo-AzsBackupUtcDateTime -Value $created
+            }
+            $completed = $member['CompletedDateTime']
+            if (-not ($completed -is [datetime] -and $completed.Kind -eq $utc)) {
+                $completed = ConvertTo-AzsBackupUtcDateTime -Value $completed
+            }
+            $size = $member['SizeInBytes']
+            $sourceSize = $member['SourceSizeInBytes']
+            $size = if ($null -eq $size -or ($size -is [string] -and [string]::IsNullOrWhiteSpace($size))) { $null } else { [long]$size }
+            $sourceSize = if ($null -eq $sourceSize -or ($sourceSize -is [string] -and [string]::IsNullOrWhiteSpace($sourceSize))) { $null } else { [long]$sourceSize }
+
+            $cloudRecoveryReady = $member['IsCloudRecoveryReady']
+            if ($null -ne $cloudRecoveryReady) {
+                $cloudRecoveryReady = [bool]$cloudRecoveryReady
+            }
+
+            $shaped = [ordered]@{
+                Id                       = $member['Id']
+                Name                     = $name
+                Type                     = $member['Type']
+                Location                 = $member['Location']
+                Tag                      = $tag
+                Tags                     = $tag.Clone()
+                BackupId                 = $backupId
+                BackupDataVersion        = $member['BackupDataVersion']
+                Status                   = $status
+                RoleStatus               = $roleStatus.ToArray()
+                CreatedDateTime          = $created
+                TimeTakenToCreate        = $member['TimeTakenToCreate']
+                DeploymentId             = $member['DeploymentId']
+                StampVersion             = $member['StampVersion']
+                OemVersion               = $member['OemVersion']
+                IsCloudRecoveryReady     = $cloudRecoveryReady
+                EncryptionCertThumbprint = $member['EncryptionCertThumbprint']
+                # Extra to Azure Stack's shape: bytes on the share, bytes of role data, and when it ended.
+                SizeInBytes              = $size
+                SourceSizeInBytes        = $sourceSize
+                CompletedDateTime        = $completed
+            }
+            foreach ($property in $item.PSObject.Properties) {
+                if (-not $shaped.Contains($property.Name)) {
+                    $shaped[$property.Name] = $property.Value
+                }
+            }
+
+            $backups.Add([pscustomobject]$shaped)
+        }
+        # Type names for every object at once: one call per list, not two per backup.
+        if ($roles.Count -gt 0) {
+            Add-AzsBackupTypeName -InputObject $roles.ToArray() -TypeName 'AzsBackup.RoleOperationStatus', 'Microsoft.Azure.PowerShell.Cmdlets.BackupAdmin.Models.Api20180901.RoleOperationStatus', 'Microsoft.AzureStack.Management.Backup.Admin.Models.RoleOperationStatus'
+        }
+        if ($backups.Count -gt 0) {
+            Add-AzsBackupTypeName -InputObject $backups.ToArray() -TypeName 'AzsBackup.Backup', 'Microsoft.Azure.PowerShell.Cmdlets.BackupAdmin.Models.Api20180901.Backup', 'Microsoft.AzureStack.Management.Backup.Admin.Models.Backup'
+        }
+        $backups
     }
 }

@@ -31,8 +31,7 @@ function Get-AzsBackupNameCompletion {
         return
     }
     # The engine lists newest first; kept in that order.
-    foreach ($item in $data) {
-        $backup = ConvertTo-AzsBackupObject -InputObject $item
+    foreach ($backup in @(ConvertTo-AzsBackupObject -InputObject $data)) {
         $name = [string]$backup.Name
         $id = [string]$backup.BackupId
         if (-not ($name.StartsWith($typed, [System.StringComparison]::OrdinalIgnoreCase) -or $id.StartsWith($typed, [System.StringComparison]::OrdinalIgnoreCase))) {

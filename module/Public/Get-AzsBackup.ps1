@@ -173,8 +173,7 @@ function Get-AzsBackup {
         }
 
         $data = Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList $engineArguments.ToArray() -Activity 'List backups'
-        foreach ($item in $data) {
-            ConvertTo-AzsBackupObject -InputObject $item
-        }
+        # One call for the whole list: the conversion is per item inside.
+        ConvertTo-AzsBackupObject -InputObject $data
     }
 }

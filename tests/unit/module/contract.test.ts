@@ -633,7 +633,7 @@ describe('every check can fail', () => {
     ['secretsAndProcess', 'plain text kept in a variable', ENGINE_FILE, '$writer.WriteString([string]$secretEntry.Key, [System.Runtime.InteropServices.Marshal]::PtrToStringUni($pointer))', '$plain = [System.Runtime.InteropServices.Marshal]::PtrToStringUni($pointer)\n                                $writer.WriteString([string]$secretEntry.Key, $plain)', /plain text in a variable/],
     ['confirmations', 'a direct ShouldContinue', RESTORE, 'Confirm-AzsBackupOperation -Caller $PSCmdlet -Query $question -Caption $caption', '$PSCmdlet.ShouldContinue($question, $caption)', /calls .*ShouldContinue directly/],
     ['confirmations', 'a cmdlet that no longer asks', 'module/Public/Remove-AzsBackupRole.ps1', 'Confirm-AzsBackupOperation -Caller $PSCmdlet', '$true -or $PSCmdlet', /never asks through Confirm-AzsBackupOperation/],
-    ['noAliasesInCode', 'an alias', GET, 'foreach ($item in $data) {', '$data | % {', /uses the alias %/],
+    ['noAliasesInCode', 'an alias', GET, 'ConvertTo-AzsBackupObject -InputObject $data\n    }', '$data | % { ConvertTo-AzsBackupObject -InputObject $_ }\n    }', /uses the alias %/],
     ['balance', 'a missing brace', 'module/Private/Resolve-AzsBackupName.ps1', '        return $null\n    }\n', '        return $null\n', /is never closed/],
     ['balance', 'an unterminated string', 'module/Public/Get-AzsBackupRole.ps1', "'role', 'list'", "'role, 'list'", /string is never closed/],
     ['balance', 'an unclosed here-string', 'tests/pester/Contract.Tests.ps1', "Describe 'AzsBackup module manifest' {", "$x = @'\nDescribe 'AzsBackup module manifest' {", /here-string/],
