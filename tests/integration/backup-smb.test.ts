@@ -82,6 +82,8 @@ describe('backups to a real Samba share (user + password)', () => {
     expect(quick.data).toMatchObject({ Level: 'Checksums', Verified: true, Volumes: 2 });
     const full = await engine(stamp, ['backup', 'verify', String(first.BackupId), '--pfx', stamp.cert.pfxPath], { pfxPassword: stamp.cert.pfxPassword });
     expect(full.data).toMatchObject({ Level: 'Full', Verified: true, Files: 12 });
+    // The bytes verified are the role data's, the same total the backup recorded.
+    expect((full.data as Record<string, unknown>).Bytes).toBe(first.SourceSizeInBytes);
   });
 
   it('restores byte-identical data beside the originals', async () => {

@@ -100,6 +100,13 @@ export interface TarReadOptions {
    * `fileCount` stay exact.
    */
   collect?: boolean;
+  /**
+   * listTar with `collect: false`: keep a path → size map so that a path the archive repeats is
+   * counted once in `bytes` and `fileCount`. Default true. False keeps nothing per file, and
+   * both figures then count every copy; for a caller that counts the final files elsewhere
+   * (verify, from the manifest lines each file settles).
+   */
+  exactCounts?: boolean;
   /** The platform whose file names extraction must respect; default the running one. */
   platform?: NodeJS.Platform;
 }
@@ -562,7 +569,7 @@ function result(tally: FileTally, entries: TarEntry[], skipped: string[]): TarRe
 export async function listTar(stream: Readable, options: TarReadOptions = {}): Promise<TarReadResult> {
   const collect = options.collect ?? true;
   const source = new ByteSource(stream);
-  const tally = new FileTally(collect ? 'collect' : 'paths');
+  const tally = new FileTally(collect ? 'collect' : options.exactCounts === false ? 'none' : 'paths');
   const entries: TarEntry[] = [];
   const skipped: string[] = [];
   const hashing = options.hash ?? true;

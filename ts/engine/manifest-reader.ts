@@ -27,6 +27,9 @@ export class ExpectedFiles {
   #next: { path: string; size: number; sha256: string } | null | undefined;
   readonly #decoder = new StringDecoder('utf8');
   readonly #chunk = Buffer.allocUnsafe(1024 * 1024);
+  /** Files settled so far, and their bytes: the role's content as the manifest lists it. */
+  matchedFiles = 0;
+  matchedBytes = 0;
 
   constructor(readonly spoolPath: string | null) {
     this.#fd = spoolPath === null ? null : openSync(spoolPath, 'r');
@@ -41,7 +44,11 @@ export class ExpectedFiles {
    */
   mark(path: string, size: number, sha256: string | undefined): void {
     const next = this.#peek();
-    if (next !== null && next.path === path && next.size === size && next.sha256 === sha256) this.#next = undefined;
+    if (next !== null && next.path === path && next.size === size && next.sha256 === sha256) {
+      this.#next = undefined;
+      this.matchedFiles++;
+      this.matchedBytes += size;
+    }
   }
 
   /** After the whole archive was read: the files the manifest lists that never matched (at most 5 named). */

@@ -552,6 +552,20 @@ describe('hostile archives', () => {
     expect(result.files[0]?.sha256).toBe(sha256(Buffer.from('new and longer')));
   });
 
+  it('listTar counts a repeated path once, and with exactCounts: false counts every copy and keeps nothing per file', async () => {
+    const tar = craft([
+      { path: 'x.txt', type: '0', data: Buffer.from('old') },
+      { path: 'y.txt', type: '0', data: Buffer.from('y') },
+      { path: 'x.txt', type: '0', data: Buffer.from('new and longer') },
+    ]);
+    const exact = await listTar(fromBuffer(tar), { collect: false });
+    expect([exact.fileCount, exact.bytes]).toEqual([2, 15]);
+    const seen: string[] = [];
+    const loose = await listTar(fromBuffer(tar), { collect: false, exactCounts: false, onFile: (f) => seen.push(`${f.path}:${f.size}`) });
+    expect([loose.fileCount, loose.bytes]).toEqual([3, 18]);
+    expect(seen).toEqual(['x.txt:3', 'y.txt:1', 'x.txt:14']);
+  });
+
   it('validates names the same way on Windows rules', () => {
     expect(() => safeRelativePath('C:/x', 'win32')).toThrow(/absolute/);
     expect(() => safeRelativePath('a\\..\\..\\x', 'win32')).toThrow(/separators/);

@@ -23,6 +23,8 @@ describe('ExpectedFiles: the manifest matched against the archive in one pass', 
     expected.mark('b', 2, 'B');
     expected.mark('extra', 9, 'X');
     expected.mark('c', 3, 'C');
+    // What verify reports as the role's bytes: the final copies only.
+    expect([expected.matchedFiles, expected.matchedBytes]).toEqual([3, 6]);
     expect(expected.unmatched()).toEqual([]);
   });
 
