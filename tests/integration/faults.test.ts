@@ -147,6 +147,35 @@ describe('kill -9 of the engine and its children at random moments during a back
   });
 });
 
+describe('kill -9 leaves volumes in the staging cache', () => {
+  it('the next backup removes them and says so; a live backup\'s folder is never touched', async () => {
+    const stamp = await newStamp(samba, 'leftover', { keyVaultMiB: 8, wasMiB: 1 });
+    expect((await configureStamp(stamp, ['--encryption-cert', stamp.cert.cerPath, '--volume-size-mib', '1'])).error).toBeNull();
+    const staging = join(stamp.home, 'staging');
+    const first = await stamp.run(['backup', 'start']);
+    expect(first.error, JSON.stringify(first.error)).toBeNull();
+    const { child, done, waitFor } = startEngine(stamp, ['backup', 'start']);
+    expect(await waitFor('Uploaded KeyVault.000.azsb')).toBe(true);
+    // Stopped, not yet killed: its process still exists, so another engine's sweep (a
+    // verification's manifest spool) must leave its folder alone.
+    process.kill(-child.pid!, 'SIGSTOP');
+    const live = await readdir(staging);
+    expect(live).toHaveLength(1);
+    const verify = await stamp.run(['backup', 'verify', String((first.data as Obj).BackupId), '--pfx', stamp.cert.pfxPath], { pfxPassword: stamp.cert.pfxPassword });
+    expect(verify.error, JSON.stringify(verify.error)).toBeNull();
+    expect(await readdir(staging)).toEqual(live);
+    killGroup(child);
+    expect((await done).lines.some((l) => l.type === 'result'), 'killed before it finished').toBe(false);
+    const leftover = join(staging, live[0]!);
+    expect((await readdir(leftover)).some((f) => f.endsWith('.azsb'))).toBe(true);
+
+    const next = await stamp.run(['backup', 'start']);
+    expect(next.error, JSON.stringify(next.error)).toBeNull();
+    expect(next.warnings.join('\n')).toContain(`Removed a staging folder an earlier run left behind when it ended: ${leftover} (process ${child.pid} is gone)`);
+    expect(await readdir(staging)).toEqual([]);
+  });
+});
+
 describe('the file server stops', () => {
   let stamp: Stamp;
   const good = new Set<string>();

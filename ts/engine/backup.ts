@@ -105,7 +105,9 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
   try {
     const checked = await checkSources(config.roles);
     const dataBytes = checked.reduce((sum, c) => sum + c.bytes, 0);
-    staging = await prepareStaging(config.stagingPath ?? paths.staging, backupId, dataBytes, config.volumeSizeBytes);
+    const prepared = await prepareStaging(config.stagingPath ?? paths.staging, backupId, dataBytes, config.volumeSizeBytes);
+    staging = prepared.dir;
+    for (const left of prepared.swept) ctx.reporter.warning(`Removed a staging folder an earlier run left behind when it ended: ${left}.`);
     const folder = backupFolder(backupId);
     // From here on the folder is this run's own: the id was checked to be new on the share.
     createdFolder = true;

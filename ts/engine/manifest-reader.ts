@@ -12,6 +12,7 @@ import { statePaths } from '../util/state-dir.js';
 import type { ManifestFileLine, ManifestHeader } from '../catalog/manifest.js';
 import type { StorageTarget } from '../storage/target.js';
 import { openVolume } from './volume-reader.js';
+import { claimStagingFolder, sweepStaging } from './staging.js';
 
 /**
  * What a role's restore is checked against: the manifest's lines for that role, in the order the
@@ -116,11 +117,18 @@ class SpoolWriter {
   }
 }
 
-/** A new folder in the staging cache for one restore's or verification's manifest spool. */
+/**
+ * A new folder in the staging cache for one restore's or verification's manifest spool. Spools
+ * that dead processes left there are removed first (quietly: they hold no data, only the file
+ * lists of a manifest).
+ */
 export async function manifestSpool(home: string, config: Pick<BackupConfiguration, 'stagingPath'>): Promise<string> {
   const root = config.stagingPath ?? statePaths(home).staging;
   await mkdir(root, { recursive: true, mode: 0o700 });
-  return mkdtemp(join(root, 'manifest-'));
+  await sweepStaging(root);
+  const dir = await mkdtemp(join(root, 'manifest-'));
+  await claimStagingFolder(dir);
+  return dir;
 }
 
 export interface ManifestView {

@@ -1,7 +1,62 @@
-import { mkdir, rm, statfs } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AzsError } from '../errors.js';
 import { formatCapacity } from '../catalog/azure-shape.js';
+import { identifySelf, judgeRecordedProcess, systemProbe, type ProcessProbe } from '../util/process-identity.js';
+
+/** In each folder of the staging cache: which process of which host works in it. */
+const OWNER_FILE = '.owner.json';
+
+interface OwnerRecord {
+  host: string;
+  pid: number;
+  bootId: string | null;
+  startTicks: string | null;
+}
+
+/** Marks a new staging folder as this process's, so a later run can tell when it was left behind. */
+export async function claimStagingFolder(dir: string, probe: ProcessProbe = systemProbe): Promise<void> {
+  const owner: OwnerRecord = { host: hostname(), ...identifySelf(probe) };
+  await writeFile(join(dir, OWNER_FILE), `${JSON.stringify(owner)}\n`, { mode: 0o600, flag: 'wx' });
+}
+
+/**
+ * Removes what processes of this host left in the staging cache when they died without
+ * cleaning up (kill -9, power loss): a backup's volumes, a restore's manifest spool. Left alone:
+ * a folder whose process still runs, one another host owns (a staging path on shared storage),
+ * and one without a readable owner record, which this code cannot judge. Staging folders are
+ * never backups: a backup is good only once its BackupInfo.json is on the share.
+ * Returns what was removed and why, for the caller to report.
+ */
+export async function sweepStaging(root: string, probe: ProcessProbe = systemProbe): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const dir = join(root, name);
+    let owner: OwnerRecord;
+    let writtenAtMs: number;
+    try {
+      const file = join(dir, OWNER_FILE);
+      owner = JSON.parse(await readFile(file, 'utf8')) as OwnerRecord;
+      writtenAtMs = (await stat(file)).mtimeMs;
+    } catch {
+      continue;
+    }
+    if (owner.host !== hostname() || !Number.isInteger(owner.pid)) continue;
+    if (owner.pid === probe.selfPid && owner.startTicks === probe.startTicks(probe.selfPid)) continue;
+    const verdict = judgeRecordedProcess({ pid: owner.pid, bootId: owner.bootId, startTicks: owner.startTicks, writtenAtMs }, probe);
+    if (verdict.running) continue;
+    await rm(dir, { recursive: true, force: true });
+    removed.push(`${dir} (${verdict.detail})`);
+  }
+  return removed;
+}
 
 /**
  * The local cache where volumes are compressed and encrypted before they are copied to the
@@ -13,8 +68,15 @@ export function stagingRequirement(dataBytes: number, volumeSize: number): numbe
   return Math.max(Math.ceil(dataBytes * 0.1), pipelineNeed);
 }
 
-export async function prepareStaging(stagingRoot: string, backupId: string, dataBytes: number, volumeSize: number): Promise<string> {
+export interface PreparedStaging {
+  dir: string;
+  /** Folders earlier runs left behind, removed before the free space was measured. */
+  swept: string[];
+}
+
+export async function prepareStaging(stagingRoot: string, backupId: string, dataBytes: number, volumeSize: number): Promise<PreparedStaging> {
   await mkdir(stagingRoot, { recursive: true, mode: 0o700 });
+  const swept = await sweepStaging(stagingRoot);
   const fs = await statfs(stagingRoot);
   const free = Number(fs.bavail) * Number(fs.bsize);
   const need = stagingRequirement(dataBytes, volumeSize);
@@ -39,7 +101,8 @@ export async function prepareStaging(stagingRoot: string, backupId: string, data
       remediation: 'Start the backup without choosing its id.',
     });
   }
-  return dir;
+  await claimStagingFolder(dir);
+  return { dir, swept };
 }
 
 export async function removeStaging(dir: string): Promise<void> {

@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { claimStagingFolder, prepareStaging, sweepStaging } from '../../../ts/engine/staging.js';
+import { systemProbe } from '../../../ts/util/process-identity.js';
+
+const root = mkdtempSync(join(tmpdir(), 'azsb-staging-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let n = 0;
+function folder(files: Record<string, string> = { 'BenchData.000.azsb': 'volume bytes' }): string {
+  const dir = join(root, `cache-${n}`, `folder-${n++}`);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/** A real other process, to own staging folders the way a backup in another engine would. */
+async function otherProcess() {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  await once(child, 'spawn');
+  return {
+    probe: { ...systemProbe, selfPid: child.pid! },
+    pid: child.pid!,
+    kill: async () => {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    },
+  };
+}
+
+describe('the staging cache after a crash', () => {
+  it('keeps the folder of a process that still runs, and removes it once that process is gone', async () => {
+    const owner = await otherProcess();
+    const dir = folder();
+    await claimStagingFolder(dir, owner.probe);
+    const cache = join(dir, '..');
+    try {
+      expect(await sweepStaging(cache)).toEqual([]);
+      expect(existsSync(dir)).toBe(true);
+    } finally {
+      await owner.kill();
+    }
+    const removed = await sweepStaging(cache);
+    expect(removed).toEqual([`${dir} (process ${owner.pid} is gone)`]);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('leaves alone a folder with no owner record, one another host owns, and one this process owns', async () => {
+    const owner = await otherProcess();
+    await owner.kill();
+    const unowned = folder();
+    const cache = join(unowned, '..');
+    const elsewhere = join(cache, 'elsewhere');
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, '.owner.json'), JSON.stringify({ host: `not-${hostname()}`, pid: owner.pid, bootId: null, startTicks: null }));
+    const mine = join(cache, 'mine');
+    mkdirSync(mine);
+    await claimStagingFolder(mine);
+    // The same dead process's folder on this host is removed, so the other three were judged.
+    const dead = join(cache, 'dead');
+    mkdirSync(dead);
+    writeFileSync(join(dead, '.owner.json'), JSON.stringify({ host: hostname(), pid: owner.pid, bootId: null, startTicks: null }));
+
+    expect((await sweepStaging(cache)).map((r) => r.split(' ')[0])).toEqual([dead]);
+    expect([existsSync(unowned), existsSync(elsewhere), existsSync(mine), existsSync(dead)]).toEqual([true, true, true, false]);
+  });
+
+  it('prepareStaging frees what a dead backup left before measuring free space, and claims its own folder', async () => {
+    const owner = await otherProcess();
+    const left = folder();
+    await claimStagingFolder(left, owner.probe);
+    await owner.kill();
+    const cache = join(left, '..');
+    const prepared = await prepareStaging(cache, 'b2c1e7a0-0000-4000-8000-000000000001', 1024, 1024 * 1024);
+    expect(prepared.swept).toHaveLength(1);
+    expect(prepared.swept[0]).toContain(left);
+    expect(existsSync(left)).toBe(false);
+    const record = JSON.parse(readFileSync(join(prepared.dir, '.owner.json'), 'utf8')) as Record<string, unknown>;
+    expect(record).toMatchObject({ host: hostname(), pid: process.pid });
+    // A second run while this one still works leaves its folder alone.
+    expect(await sweepStaging(cache)).toEqual([]);
+    expect(existsSync(prepared.dir)).toBe(true);
+  });
+});
