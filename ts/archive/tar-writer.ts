@@ -76,8 +76,8 @@ export interface PackOptions {
   readSize?: number;
   /**
    * Called once for each final, consistent copy, in the order the copies are finalised (the
-   * order of `files`), right after the last byte of its entry was handed to the stream. A throw
-   * fails the stream.
+   * order of `files`), once the last byte of its entry was produced (it may still wait in the
+   * packer's batch for the stream). A throw fails the stream.
    */
   onPacked?: (file: PackedFile) => void;
   /**
@@ -94,6 +94,12 @@ export interface PackResult {
 }
 
 const DEFAULT_READ_SIZE = 1024 * 1024;
+/**
+ * Headers and small files are gathered into chunks of this size before they go to the stream:
+ * one stream chunk per small file cost more than the file itself (100 000 files were 100 000
+ * trips through every stage of the pipeline, and as many buffers for the collector).
+ */
+const BATCH_SIZE = 256 * 1024;
 /** Files smaller than this are read synchronously, whole (see readSmall). */
 const SYNC_READ_LIMIT = 1024 * 1024;
 // NOFOLLOW: a file swapped for a symlink after the stat must not be followed out of the role.
@@ -324,6 +330,10 @@ class Packer {
     skipped: [],
   };
   private readonly retry: Array<{ rel: string; abs: string; attempts: number }> = [];
+  private batch: Buffer = Buffer.allocUnsafe(BATCH_SIZE);
+  private batchUsed = 0;
+  /** Output complete and in archive order, waiting to be yielded. */
+  private readonly ready: Buffer[] = [];
   private readonly maxAttempts: number;
   private readonly readSize: number;
   private readonly collectFiles: boolean;
@@ -347,9 +357,57 @@ class Packer {
     return chunk;
   }
 
-  private headerChunk(meta: EntryMeta): Buffer {
-    const blocks = encodeHeaders(meta);
-    return this.out(blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks));
+  /**
+   * Room for `n` bytes of output, in archive order: in the current batch when they fit, else in
+   * a buffer of their own queued after the batch. The caller must fill all of it.
+   */
+  private place(n: number): { buf: Buffer; at: number } {
+    if (n > BATCH_SIZE) {
+      this.flush();
+      const buf = Buffer.allocUnsafe(n);
+      this.ready.push(this.out(buf));
+      return { buf, at: 0 };
+    }
+    if (this.batchUsed + n > BATCH_SIZE) this.flush();
+    const at = this.batchUsed;
+    this.batchUsed += n;
+    return { buf: this.batch, at };
+  }
+
+  /** Queues the filled part of the batch and starts a new one. */
+  private flush(): void {
+    if (this.batchUsed === 0) return;
+    this.ready.push(this.out(this.batch.subarray(0, this.batchUsed)));
+    // A new buffer, not the same one again: the consumer may still hold the chunk just queued.
+    this.batch = Buffer.allocUnsafe(BATCH_SIZE);
+    this.batchUsed = 0;
+  }
+
+  /** The queued chunks, in order. */
+  private *drain(): Generator<Buffer> {
+    for (let chunk = this.ready.shift(); chunk !== undefined; chunk = this.ready.shift()) yield chunk;
+  }
+
+  /** A large piece of file data: whatever was batched before it goes first. */
+  private *emit(chunk: Buffer): Generator<Buffer> {
+    this.flush();
+    yield* this.drain();
+    yield this.out(chunk);
+  }
+
+  /** Writes `blocks` into the output; returns where they end (for readSmall's data). */
+  private placeHeaders(blocks: Buffer[], extra: number): { buf: Buffer; at: number } {
+    let hlen = 0;
+    for (const h of blocks) hlen += h.length;
+    const room = this.place(hlen + extra);
+    let at = room.at;
+    for (const h of blocks) at += h.copy(room.buf, at);
+    return { buf: room.buf, at };
+  }
+
+  private *header(meta: EntryMeta): Generator<Buffer> {
+    this.placeHeaders(encodeHeaders(meta), 0);
+    yield* this.drain();
   }
 
   async *run(): AsyncGenerator<Buffer> {
@@ -375,7 +433,7 @@ class Packer {
     // synchronous: on a local disk they cost microseconds, less than a thread-pool round trip.
     // The role's folder itself, as './': its mode, times and owner come back with it.
     const top = lstatSync(this.root, { bigint: true });
-    yield this.headerChunk({ path: '.', type: TYPE.directory, mode: Number(top.mode), size: 0n, mtimeNs: top.mtimeNs, uid: Number(top.uid), gid: Number(top.gid) });
+    yield* this.header({ path: '.', type: TYPE.directory, mode: Number(top.mode), size: 0n, mtimeNs: top.mtimeNs, uid: Number(top.uid), gid: Number(top.gid) });
     const stack: DirFrame[] = [];
     const rootNames = this.list('', this.root);
     if (rootNames) stack.push({ rel: '', abs: this.root, names: rootNames, next: 0 });
@@ -397,7 +455,7 @@ class Packer {
         continue;
       }
       if (st.isDirectory()) {
-        yield this.headerChunk({ path: rel, type: TYPE.directory, mode: Number(st.mode), size: 0n, mtimeNs: st.mtimeNs, uid: Number(st.uid), gid: Number(st.gid) });
+        yield* this.header({ path: rel, type: TYPE.directory, mode: Number(st.mode), size: 0n, mtimeNs: st.mtimeNs, uid: Number(st.uid), gid: Number(st.gid) });
         const names = this.list(rel, abs);
         if (names) stack.push({ rel, abs, names, next: 0 });
       } else if (st.isSymbolicLink()) {
@@ -409,7 +467,7 @@ class Packer {
           else this.summary.unreadable.push(rel);
           continue;
         }
-        yield this.headerChunk({ path: rel, type: TYPE.symlink, mode: Number(st.mode), size: 0n, mtimeNs: st.mtimeNs, linkname: target, uid: Number(st.uid), gid: Number(st.gid) });
+        yield* this.header({ path: rel, type: TYPE.symlink, mode: Number(st.mode), size: 0n, mtimeNs: st.mtimeNs, linkname: target, uid: Number(st.uid), gid: Number(st.gid) });
       } else if (st.isFile()) {
         yield* this.packFile(rel, abs, 1, st);
       } else {
@@ -422,7 +480,10 @@ class Packer {
       yield* this.packFile(item.rel, item.abs, item.attempts + 1);
     }
     // End of archive: two zero blocks. GNU tar's 10 KiB record padding is not needed by readers.
-    yield this.out(Buffer.alloc(2 * BLOCK));
+    const end = this.place(2 * BLOCK);
+    end.buf.fill(0, end.at, end.at + 2 * BLOCK);
+    this.flush();
+    yield* this.drain();
   }
 
   /** Sorted names of a directory, or undefined (reported) when it cannot be listed. */
@@ -496,7 +557,7 @@ class Packer {
 
     if (before.size < BigInt(SYNC_READ_LIMIT)) {
       const r = this.readSmall(abs, rel, before);
-      if (r.entry !== undefined) yield this.out(r.entry);
+      yield* this.drain();
       this.settle(rel, abs, attempt, r.outcome, r.outcome === 'ok' ? this.packed(rel, before, r.sha256!) : undefined);
       return;
     }
@@ -504,11 +565,11 @@ class Packer {
   }
 
   /**
-   * A small file, read synchronously in one piece into a buffer that holds the whole entry
-   * (headers, data, padding): page-cached small files cost microseconds this way, against seven
+   * A small file, read synchronously in one piece straight into the output batch (headers,
+   * data, padding): page-cached small files cost microseconds this way, against seven
    * thread-pool round trips the asynchronous way. Same checks as the large-file path.
    */
-  private readSmall(abs: string, rel: string, before: BigIntStats): { outcome: ReadOutcome; entry?: Buffer; sha256?: string } {
+  private readSmall(abs: string, rel: string, before: BigIntStats): { outcome: ReadOutcome; sha256?: string } {
     let fd: number;
     try {
       fd = openSync(abs, OPEN_FLAGS);
@@ -524,20 +585,16 @@ class Packer {
         // worth writing; look at the path again later.
         return { outcome: 'changed' };
       }
-      const headers = encodeHeaders({ path: rel, type: TYPE.file, mode: Number(before.mode), size: before.size, mtimeNs: before.mtimeNs, uid: Number(before.uid), gid: Number(before.gid) });
-      let hlen = 0;
-      for (const h of headers) hlen += h.length;
       const size = Number(before.size);
       const padded = Math.ceil(size / BLOCK) * BLOCK;
-      const entry = Buffer.allocUnsafe(hlen + padded);
-      let at = 0;
-      for (const h of headers) at += h.copy(entry, at);
+      const headers = encodeHeaders({ path: rel, type: TYPE.file, mode: Number(before.mode), size: before.size, mtimeNs: before.mtimeNs, uid: Number(before.uid), gid: Number(before.gid) });
+      const { buf, at: dataAt } = this.placeHeaders(headers, padded);
       let got = 0;
       let ioError: unknown;
       while (got < size) {
         let n: number;
         try {
-          n = readSync(fd, entry, hlen + got, size - got, got);
+          n = readSync(fd, buf, dataAt + got, size - got, got);
         } catch (err) {
           ioError = err;
           break;
@@ -546,23 +603,18 @@ class Packer {
         got += n;
       }
       // Shrunk (or failed) under us: zero-fill the rest of the declared size, then the padding.
-      entry.fill(0, hlen + got);
-      const sha256 = sha256Hex(entry.subarray(hlen, hlen + size));
+      buf.fill(0, dataAt + got, dataAt + padded);
+      const sha256 = sha256Hex(buf.subarray(dataAt, dataAt + size));
       let outcome: ReadOutcome = 'ok';
       if (ioError !== undefined) outcome = 'unreadable';
       else if (got < size) outcome = 'changed';
       else outcome = this.unchanged(before, fstatSync(fd, { bigint: true })) ? 'ok' : 'changed';
-      return { outcome, entry, sha256 };
+      return { outcome, sha256 };
     } finally {
       closeSync(fd);
     }
   }
 
-  /**
-   * After a clean read: is the file we read still as its pre-read lstat saw it? The handle was
-   * checked to be that same inode before reading, so this one fstat covers writes during the read;
-   * a rename over the path afterwards leaves our copy a true picture of the file we opened.
-   */
   private unchanged(before: BigIntStats, afterHandle: BigIntStats): boolean {
     return sameSnapshot(snapshot(before), snapshot(afterHandle));
   }
@@ -600,7 +652,7 @@ class Packer {
         outcome = 'changed';
         return;
       }
-      yield this.headerChunk({ path: rel, type: TYPE.file, mode: Number(before.mode), size: declared, mtimeNs: before.mtimeNs, uid: Number(before.uid), gid: Number(before.gid) });
+      yield* this.header({ path: rel, type: TYPE.file, mode: Number(before.mode), size: declared, mtimeNs: before.mtimeNs, uid: Number(before.uid), gid: Number(before.gid) });
 
       let position = 0n;
       let ioError: unknown;
@@ -628,10 +680,13 @@ class Packer {
         }
         hash.update(chunk);
         position += BigInt(chunk.length);
-        yield this.out(chunk);
+        yield* this.emit(chunk);
       }
       const pad = padding(declared);
-      if (pad) yield this.out(pad);
+      if (pad) {
+        const room = this.place(pad.length);
+        pad.copy(room.buf, room.at);
+      }
 
       if (ioError !== undefined) outcome = 'unreadable';
       else if (outcome === 'ok' && !this.unchanged(before, await handle.stat({ bigint: true }))) outcome = 'changed';
