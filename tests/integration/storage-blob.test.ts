@@ -67,7 +67,7 @@ async function blobNames(container: string): Promise<string[]> {
   return names.sort();
 }
 
-function keyTarget(container: string, key = azurite.accountKey, port = azurite.port) {
+async function keyTarget(container: string, key = azurite.accountKey, port = azurite.port) {
   return openBlobTarget({ url: `http://127.0.0.1:${port}/${azurite.accountName}/${container}`, accountKey: key, retry: FAST_RETRY });
 }
 
@@ -97,7 +97,7 @@ async function expectAzsError(promise: Promise<unknown>, code: string, secrets: 
 describe('the Azure Blob target on Azurite', () => {
   it('creates the container when it is missing, and uses the folder of the URL as its root', async () => {
     expect(await admin('fresh').exists()).toBe(false);
-    const target = openBlobTarget({ url: `${azurite.containerUrl('fresh')}/site/nyc`, accountKey: azurite.accountKey });
+    const target = await openBlobTarget({ url: `${azurite.containerUrl('fresh')}/site/nyc`, accountKey: azurite.accountKey });
     await target.ensureDirectory('MASBackup');
     expect(await admin('fresh').exists()).toBe(true);
     await target.writeFile('MASBackup/probe.txt', Buffer.from('hello'));
@@ -106,7 +106,7 @@ describe('the Azure Blob target on Azurite', () => {
   });
 
   it('uploads a multi-block file and reads it back whole, across the ranged reads', async () => {
-    const target = keyTarget('roundtrip');
+    const target = await keyTarget('roundtrip');
     const data = randomBytes(2 * BLOB_BLOCK_SIZE + 12_345);
     const file = path.join(scratch, 'volume.bin');
     await writeFile(file, data);
@@ -125,7 +125,7 @@ describe('the Azure Blob target on Azurite', () => {
   });
 
   it('uploads and downloads with memory bounded by the block size, not the file size', async () => {
-    const target = keyTarget('memory');
+    const target = await keyTarget('memory');
     const file = path.join(scratch, 'big.bin');
     const size = 12 * BLOB_BLOCK_SIZE;
     const chunk = randomBytes(MiB);
@@ -151,7 +151,7 @@ describe('the Azure Blob target on Azurite', () => {
   });
 
   it('lists files and folders like a share, a folder carrying its newest blob time', async () => {
-    const target = keyTarget('listing');
+    const target = await keyTarget('listing');
     await target.writeFile('MASBackup/a/one', Buffer.from('1'));
     await target.writeFile('MASBackup/a/deeper/two', Buffer.from('22'));
     await target.writeFile('MASBackup/top.txt', Buffer.from('333'));
@@ -163,11 +163,11 @@ describe('the Azure Blob target on Azurite', () => {
     expect(byName.a!.modified.getTime()).toBeGreaterThan(Date.now() - 10 * 60_000);
     expect((await target.list('MASBackup/a')).map((e) => e.name).sort()).toEqual(['deeper', 'one']);
     expect(await target.list('MASBackup/none')).toEqual([]);
-    expect(await keyTarget('no-such-container').list('MASBackup')).toEqual([]);
+    expect(await (await keyTarget('no-such-container')).list('MASBackup')).toEqual([]);
   });
 
   it('deletes files and folders, missing ones without error, and never the location itself', async () => {
-    const target = keyTarget('deleting');
+    const target = await keyTarget('deleting');
     await target.writeFile('MASBackup/x/BackupInfo.json', Buffer.from('{}'));
     await target.writeFile('MASBackup/x/v.azsb', Buffer.from('v'));
     await target.writeFile('MASBackup/y/keep', Buffer.from('k'));
@@ -182,7 +182,7 @@ describe('the Azure Blob target on Azurite', () => {
   it('shows nothing of an upload until its block list is committed', async () => {
     const proxy = await startTcpProxy(azurite.port);
     try {
-      const through = keyTarget('atomic', azurite.accountKey, proxy.port);
+      const through = await keyTarget('atomic', azurite.accountKey, proxy.port);
       await through.ensureDirectory('MASBackup');
       const data = randomBytes(3 * BLOB_BLOCK_SIZE);
       const file = path.join(scratch, 'atomic.bin');
@@ -193,18 +193,18 @@ describe('the Azure Blob target on Azurite', () => {
       await held;
       // More than one block is on the server, staged but not committed: invisible.
       expect(await blobNames('atomic')).toEqual([]);
-      expect(await keyTarget('atomic').list('MASBackup')).toEqual([]);
+      expect(await (await keyTarget('atomic')).list('MASBackup')).toEqual([]);
       proxy.release();
       await upload;
       expect(await blobNames('atomic')).toEqual(['MASBackup/b/KeyVault.000.azsb']);
-      expect(sha256(await keyTarget('atomic').readFile('MASBackup/b/KeyVault.000.azsb'))).toBe(sha256(data));
+      expect(sha256(await (await keyTarget('atomic')).readFile('MASBackup/b/KeyVault.000.azsb'))).toBe(sha256(data));
     } finally {
       await proxy.close();
     }
   });
 
   it('renames by copying block by block, then deleting the source', async () => {
-    const target = keyTarget('renaming');
+    const target = await keyTarget('renaming');
     const data = randomBytes(BLOB_BLOCK_SIZE + 4321);
     const file = path.join(scratch, 'rename.bin');
     await writeFile(file, data);
@@ -217,7 +217,7 @@ describe('the Azure Blob target on Azurite', () => {
 
   it('says the container must exist when a container SAS cannot create it', async () => {
     const token = sas('sas-no-container', new Date(Date.now() + 3_600_000));
-    const err = await expectAzsError(openBlobTarget({ url: `${azurite.containerUrl('sas-no-container')}?${token}`, retry: FAST_RETRY }).ensureDirectory('MASBackup'), 'SharePathFault', [new URLSearchParams(token).get('sig')!]);
+    const err = await expectAzsError((await openBlobTarget({ url: `${azurite.containerUrl('sas-no-container')}?${token}`, retry: FAST_RETRY })).ensureDirectory('MASBackup'), 'SharePathFault', [new URLSearchParams(token).get('sig')!]);
     expect(err.message).toMatch(/does not exist/);
     expect(err.remediation).toMatch(/Create the container/);
   });
@@ -226,7 +226,7 @@ describe('the Azure Blob target on Azurite', () => {
     // A container SAS cannot create its container: the admin creates it with the SAS.
     await admin('withsas').createIfNotExists();
     const token = sas('withsas', new Date(Date.now() + 3_600_000));
-    const target = openBlobTarget({ url: `${azurite.containerUrl('withsas')}?${token}` });
+    const target = await openBlobTarget({ url: `${azurite.containerUrl('withsas')}?${token}` });
     await target.ensureDirectory('MASBackup');
     await target.writeFile('MASBackup/f', Buffer.from('sas'));
     expect((await target.readFile('MASBackup/f')).toString()).toBe('sas');
@@ -235,13 +235,13 @@ describe('the Azure Blob target on Azurite', () => {
 
   it('turns a wrong key and an expired SAS into ShareAuthentication without showing either', async () => {
     const wrongKey = randomBytes(64).toString('base64');
-    const wrong = keyTarget('auth', wrongKey);
+    const wrong = await keyTarget('auth', wrongKey);
     await expectAzsError(wrong.ensureDirectory('MASBackup'), 'ShareAuthentication', [wrongKey]);
     await expectAzsError(wrong.list('MASBackup'), 'ShareAuthentication', [wrongKey]);
     await admin('auth').createIfNotExists();
     const expiredToken = sas('auth', new Date(Date.now() - 60_000));
     const signature = new URLSearchParams(expiredToken).get('sig')!;
-    const expired = openBlobTarget({ url: `${azurite.containerUrl('auth')}?${expiredToken}`, retry: FAST_RETRY });
+    const expired = await openBlobTarget({ url: `${azurite.containerUrl('auth')}?${expiredToken}`, retry: FAST_RETRY });
     const err = await expectAzsError(expired.writeFile('MASBackup/f', Buffer.from('x')), 'ShareAuthentication', [signature, expiredToken]);
     expect(err.message).toContain(azurite.containerUrl('auth'));
     expect(err.remediation).toMatch(/SAS/);
@@ -250,7 +250,7 @@ describe('the Azure Blob target on Azurite', () => {
   it('reports a stopped service as ShareConnectivity', async () => {
     const proxy = await startTcpProxy(1); // nothing listens on port 1
     try {
-      await expectAzsError(keyTarget('gone', azurite.accountKey, proxy.port).list('MASBackup'), 'ShareConnectivity', [azurite.accountKey]);
+      await expectAzsError((await keyTarget('gone', azurite.accountKey, proxy.port)).list('MASBackup'), 'ShareConnectivity', [azurite.accountKey]);
     } finally {
       await proxy.close();
     }

@@ -1,4 +1,4 @@
-import { BlobTarget, type BlobTargetOptions } from './blob.js';
+import type { BlobTargetOptions } from './blob.js';
 import { parseBlobUrl } from './blob-url.js';
 import { LocalTarget } from './local.js';
 import { RedirectorTarget } from './redirector.js';
@@ -59,9 +59,14 @@ export interface OpenBlobTargetOptions extends BlobTargetOptions {
   sas?: string | null;
 }
 
-/** Opens an Azure Blob Storage container as the backup location. */
-export function openBlobTarget(opts: OpenBlobTargetOptions): StorageTarget {
+/**
+ * Opens an Azure Blob Storage container as the backup location. The Azure SDK is loaded here,
+ * not at startup: initialising it costs every engine run ~6 MB and its start-up work, and most
+ * installations never use a blob location.
+ */
+export async function openBlobTarget(opts: OpenBlobTargetOptions): Promise<StorageTarget> {
   const location = parseBlobUrl(opts.url);
+  const { BlobTarget } = await import('./blob.js');
   return new BlobTarget(
     location,
     { accountKey: opts.accountKey ?? null, sas: opts.sas ?? location.sas },
