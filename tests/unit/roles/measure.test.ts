@@ -1,0 +1,32 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, expect, it } from 'vitest';
+import { measureTree } from '../../../ts/roles/measure.js';
+
+const root = mkdtempSync(join(tmpdir(), 'azsb-measure-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+it('counts the regular files and their bytes under a tree, without following links', () => {
+  mkdirSync(join(root, 'a', 'b'), { recursive: true });
+  writeFileSync(join(root, 'top.txt'), 'x'.repeat(10));
+  writeFileSync(join(root, 'a', 'one.bin'), Buffer.alloc(1000));
+  writeFileSync(join(root, 'a', 'b', 'two.json'), '{}');
+  const outside = mkdtempSync(join(tmpdir(), 'azsb-measure-outside-'));
+  writeFileSync(join(outside, 'big'), Buffer.alloc(50_000));
+  try {
+    symlinkSync(outside, join(root, 'a', 'link-to-dir'));
+    symlinkSync(join(outside, 'big'), join(root, 'link-to-file'));
+    execFileSync('mkfifo', [join(root, 'a', 'fifo')]);
+    expect(measureTree(root)).toEqual({ bytes: 1012, files: 3 });
+    writeFileSync(join(root, 'a', 'b', 'three'), 'abc');
+    expect(measureTree(root)).toEqual({ bytes: 1015, files: 4 });
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
+  }
+});
+
+it('skips what it cannot list and answers zero for a missing root', () => {
+  expect(measureTree(join(root, 'missing'))).toEqual({ bytes: 0, files: 0 });
+});
