@@ -947,7 +947,9 @@ async function main() {
     }
 
     log('\nTargets (ratios of throughput in this run; > 1 means azsbackup is faster)');
-    const target = (what, value, limit, text = `${value.toFixed(2)}x`) => log(`  ${what.padEnd(56)} ${text.padStart(8)}   target >= ${limit}x   ${verdict(value >= limit)}`);
+    // Three decimals when two would round a miss up to the target (0.597 is not 0.60).
+    const ratioText = (value, limit) => `${value.toFixed(value < limit && value.toFixed(2) === limit.toFixed(2) ? 3 : 2)}x`;
+    const target = (what, value, limit, text = ratioText(value, limit)) => log(`  ${what.padEnd(56)} ${text.padStart(8)}   target >= ${limit}x   ${verdict(value >= limit)}`);
     const speedup = (mine, theirs) => theirs / mine; // same bytes: the ratio of seconds
     if (resticSmb) {
       target('backup  azsbackup / restic over SMB', speedup(azsb.backupSeconds, resticSmb.backupSeconds), 1.5);
