@@ -220,9 +220,15 @@ function ustarHeader(meta: {
   return h;
 }
 
-function padding(size: bigint): Buffer | undefined {
+/** Zero bytes that complete the last 512-byte block of `size` bytes of data. */
+function paddingLength(size: bigint): number {
   const rest = Number(size % BigInt(BLOCK));
-  return rest === 0 ? undefined : Buffer.alloc(BLOCK - rest);
+  return rest === 0 ? 0 : BLOCK - rest;
+}
+
+function padding(size: bigint): Buffer | undefined {
+  const length = paddingLength(size);
+  return length === 0 ? undefined : Buffer.alloc(length);
 }
 
 /** Header block(s) for one entry: a pax 'x' header first when ustar cannot say it all. */
@@ -615,6 +621,11 @@ class Packer {
     }
   }
 
+  /**
+   * After a clean read: is the file we read still as its pre-read lstat saw it? The handle was
+   * checked to be that same inode before reading, so this one fstat covers writes during the read;
+   * a rename over the path afterwards leaves our copy a true picture of the file we opened.
+   */
   private unchanged(before: BigIntStats, afterHandle: BigIntStats): boolean {
     return sameSnapshot(snapshot(before), snapshot(afterHandle));
   }
@@ -682,10 +693,10 @@ class Packer {
         position += BigInt(chunk.length);
         yield* this.emit(chunk);
       }
-      const pad = padding(declared);
-      if (pad) {
-        const room = this.place(pad.length);
-        pad.copy(room.buf, room.at);
+      const pad = paddingLength(declared);
+      if (pad > 0) {
+        const room = this.place(pad);
+        room.buf.fill(0, room.at, room.at + pad);
       }
 
       if (ioError !== undefined) outcome = 'unreadable';
