@@ -6,9 +6,16 @@ import { formatCapacity } from '../catalog/azure-shape.js';
 import { identifySelf, judgeRecordedProcess, systemProbe, type ProcessProbe } from '../util/process-identity.js';
 
 /** In each folder of the staging cache: which process of which host works in it. */
-const OWNER_FILE = '.owner.json';
+const OWNER_FILE = '.azsbackup-owner.json';
+const OWNER_KIND = 'azsbackup-staging';
+/**
+ * The names the engine gives staging folders: a backup id, or a manifest spool. The staging path
+ * can be any folder the admin chose, so a sweep looks at nothing else there.
+ */
+const STAGING_FOLDER = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|manifest-[A-Za-z0-9]{6})$/i;
 
 interface OwnerRecord {
+  kind: typeof OWNER_KIND;
   host: string;
   pid: number;
   bootId: string | null;
@@ -17,7 +24,7 @@ interface OwnerRecord {
 
 /** Marks a new staging folder as this process's, so a later run can tell when it was left behind. */
 export async function claimStagingFolder(dir: string, probe: ProcessProbe = systemProbe): Promise<void> {
-  const owner: OwnerRecord = { host: hostname(), ...identifySelf(probe) };
+  const owner: OwnerRecord = { kind: OWNER_KIND, host: hostname(), ...identifySelf(probe) };
   await writeFile(join(dir, OWNER_FILE), `${JSON.stringify(owner)}\n`, { mode: 0o600, flag: 'wx' });
 }
 
@@ -25,7 +32,8 @@ export async function claimStagingFolder(dir: string, probe: ProcessProbe = syst
  * Removes what processes of this host left in the staging cache when they died without
  * cleaning up (kill -9, power loss): a backup's volumes, a restore's manifest spool. Left alone:
  * a folder whose process still runs, one another host owns (a staging path on shared storage),
- * and one without a readable owner record, which this code cannot judge. Staging folders are
+ * one without a readable owner record, which this code cannot judge, and anything not named as
+ * the engine names its staging folders. Staging folders are
  * never backups: a backup is good only once its BackupInfo.json is on the share.
  * Returns what was removed and why, for the caller to report.
  */
@@ -38,6 +46,7 @@ export async function sweepStaging(root: string, probe: ProcessProbe = systemPro
   }
   const removed: string[] = [];
   for (const name of names) {
+    if (!STAGING_FOLDER.test(name)) continue;
     const dir = join(root, name);
     let owner: OwnerRecord;
     let writtenAtMs: number;
@@ -48,7 +57,7 @@ export async function sweepStaging(root: string, probe: ProcessProbe = systemPro
     } catch {
       continue;
     }
-    if (owner.host !== hostname() || !Number.isInteger(owner.pid)) continue;
+    if (owner.kind !== OWNER_KIND || owner.host !== hostname() || !Number.isInteger(owner.pid)) continue;
     if (owner.pid === probe.selfPid && owner.startTicks === probe.startTicks(probe.selfPid)) continue;
     const verdict = judgeRecordedProcess({ pid: owner.pid, bootId: owner.bootId, startTicks: owner.startTicks, writtenAtMs }, probe);
     if (verdict.running) continue;

@@ -11,8 +11,9 @@ const root = mkdtempSync(join(tmpdir(), 'azsb-staging-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let n = 0;
+/** A staging folder named as a backup's: its id. */
 function folder(files: Record<string, string> = { 'BenchData.000.azsb': 'volume bytes' }): string {
-  const dir = join(root, `cache-${n}`, `folder-${n++}`);
+  const dir = join(root, `cache-${n}`, `00000000-0000-4000-8000-${String(n++).padStart(12, '0')}`);
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
@@ -49,24 +50,34 @@ describe('the staging cache after a crash', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
-  it('leaves alone a folder with no owner record, one another host owns, and one this process owns', async () => {
+  it('leaves alone a folder with no owner record, one another host owns, one this process owns, and anything it did not name', async () => {
     const owner = await otherProcess();
     await owner.kill();
+    const record = (host: string) => JSON.stringify({ kind: 'azsbackup-staging', host, pid: owner.pid, bootId: null, startTicks: null });
     const unowned = folder();
     const cache = join(unowned, '..');
-    const elsewhere = join(cache, 'elsewhere');
+    const elsewhere = join(cache, 'manifest-Elsewh');
     mkdirSync(elsewhere);
-    writeFileSync(join(elsewhere, '.owner.json'), JSON.stringify({ host: `not-${hostname()}`, pid: owner.pid, bootId: null, startTicks: null }));
-    const mine = join(cache, 'mine');
+    writeFileSync(join(elsewhere, '.azsbackup-owner.json'), record(`not-${hostname()}`));
+    const mine = join(cache, 'manifest-Mine00');
     mkdirSync(mine);
     await claimStagingFolder(mine);
-    // The same dead process's folder on this host is removed, so the other three were judged.
-    const dead = join(cache, 'dead');
+    // A staging path the admin chose may hold other folders: not ours by name, or a record
+    // that is not ours, is never touched even when it names the dead process.
+    const foreign = join(cache, 'photos');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, '.azsbackup-owner.json'), record(hostname()));
+    const lookalike = join(cache, 'manifest-Looka1');
+    mkdirSync(lookalike);
+    writeFileSync(join(lookalike, '.azsbackup-owner.json'), JSON.stringify({ host: hostname(), pid: owner.pid }));
+    // The same dead process's folder on this host, named and recorded as ours, is removed, so
+    // the others were judged.
+    const dead = join(cache, 'manifest-Dead00');
     mkdirSync(dead);
-    writeFileSync(join(dead, '.owner.json'), JSON.stringify({ host: hostname(), pid: owner.pid, bootId: null, startTicks: null }));
+    writeFileSync(join(dead, '.azsbackup-owner.json'), record(hostname()));
 
     expect((await sweepStaging(cache)).map((r) => r.split(' ')[0])).toEqual([dead]);
-    expect([existsSync(unowned), existsSync(elsewhere), existsSync(mine), existsSync(dead)]).toEqual([true, true, true, false]);
+    expect([unowned, elsewhere, mine, foreign, lookalike, dead].map((d) => existsSync(d))).toEqual([true, true, true, true, true, false]);
   });
 
   it('prepareStaging frees what a dead backup left before measuring free space, and claims its own folder', async () => {
@@ -79,8 +90,8 @@ describe('the staging cache after a crash', () => {
     expect(prepared.swept).toHaveLength(1);
     expect(prepared.swept[0]).toContain(left);
     expect(existsSync(left)).toBe(false);
-    const record = JSON.parse(readFileSync(join(prepared.dir, '.owner.json'), 'utf8')) as Record<string, unknown>;
-    expect(record).toMatchObject({ host: hostname(), pid: process.pid });
+    const record = JSON.parse(readFileSync(join(prepared.dir, '.azsbackup-owner.json'), 'utf8')) as Record<string, unknown>;
+    expect(record).toMatchObject({ kind: 'azsbackup-staging', host: hostname(), pid: process.pid });
     // A second run while this one still works leaves its folder alone.
     expect(await sweepStaging(cache)).toEqual([]);
     expect(existsSync(prepared.dir)).toBe(true);
