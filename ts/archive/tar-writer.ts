@@ -183,7 +183,7 @@ function paxTime(ns: bigint): string {
   return (negative ? '-' : '') + text;
 }
 
-function ustarHeader(meta: {
+interface UstarMeta {
   name: string;
   type: string;
   mode: number;
@@ -194,8 +194,11 @@ function ustarHeader(meta: {
   gid?: number;
   uname?: string;
   gname?: string;
-}): Buffer {
-  const h = Buffer.alloc(BLOCK);
+}
+
+/** Writes one ustar header into `h`, a 512-byte view (zero-filled here first). */
+function writeUstarHeader(h: Buffer, meta: UstarMeta): void {
+  h.fill(0);
   writeString(h, F.name, meta.name);
   writeOctal(h, F.mode, BigInt(meta.mode & 0o7777));
   // Owner ids and names, as tar records them: a restore by root gives every file back its owner
@@ -217,6 +220,11 @@ function ustarHeader(meta: {
   h.write(sum.toString(8).padStart(6, '0'), F.chksum[0], 6, 'latin1');
   h[F.chksum[0] + 6] = 0;
   h[F.chksum[0] + 7] = 0x20;
+}
+
+function ustarHeader(meta: UstarMeta): Buffer {
+  const h = Buffer.allocUnsafe(BLOCK);
+  writeUstarHeader(h, meta);
   return h;
 }
 
@@ -231,8 +239,13 @@ function padding(size: bigint): Buffer | undefined {
   return length === 0 ? undefined : Buffer.alloc(length);
 }
 
-/** Header block(s) for one entry: a pax 'x' header first when ustar cannot say it all. */
-export function encodeHeaders(meta: EntryMeta): Buffer[] {
+/** What one entry's headers say: a pax 'x' header and its records first when ustar cannot say it all. */
+interface HeaderPlan {
+  pax: { header: UstarMeta; records: Buffer } | null;
+  ustar: UstarMeta;
+}
+
+function planHeaders(meta: EntryMeta): HeaderPlan {
   const name = meta.type === TYPE.directory ? meta.path + '/' : meta.path;
   const linkname = meta.linkname ?? '';
   const records: Buffer[] = [];
@@ -258,16 +271,47 @@ export function encodeHeaders(meta: EntryMeta): Buffer[] {
     if (mtimeSec < 0n || mtimeSec > octalLimit(F.mtime[1])) ustarMtime = 0n;
   }
   const owner = ownerFields(meta, records);
-  const blocks: Buffer[] = [];
+  let pax: HeaderPlan['pax'] = null;
   if (records.length > 0) {
-    const data = Buffer.concat(records);
+    const data = records.length === 1 ? records[0]! : Buffer.concat(records);
     const paxName = ustarFallback(`PaxHeaders/${path.posix.basename(meta.path)}`, F.name[1]);
-    blocks.push(ustarHeader({ name: paxName, type: TYPE.paxExtended, mode: 0o644, size: BigInt(data.length), mtimeSec: ustarMtime, linkname: '' }));
-    blocks.push(data);
-    const pad = padding(BigInt(data.length));
+    pax = { header: { name: paxName, type: TYPE.paxExtended, mode: 0o644, size: BigInt(data.length), mtimeSec: ustarMtime, linkname: '' }, records: data };
+  }
+  return { pax, ustar: { name: ustarName, type: meta.type, mode: meta.mode, size: ustarSize, mtimeSec: ustarMtime, linkname: ustarLink, ...owner } };
+}
+
+/** Bytes a plan's headers take in the archive. */
+function headersLength(plan: HeaderPlan): number {
+  if (plan.pax === null) return BLOCK;
+  const records = plan.pax.records.length;
+  return BLOCK + records + paddingLength(BigInt(records)) + BLOCK;
+}
+
+/** Writes a plan's headers into `buf` at `at` (headersLength bytes); returns where they end. */
+function writeHeaders(plan: HeaderPlan, buf: Buffer, at: number): number {
+  if (plan.pax !== null) {
+    writeUstarHeader(buf.subarray(at, at + BLOCK), plan.pax.header);
+    at += BLOCK;
+    at += plan.pax.records.copy(buf, at);
+    const pad = paddingLength(BigInt(plan.pax.records.length));
+    buf.fill(0, at, at + pad);
+    at += pad;
+  }
+  writeUstarHeader(buf.subarray(at, at + BLOCK), plan.ustar);
+  return at + BLOCK;
+}
+
+/** Header block(s) for one entry: a pax 'x' header first when ustar cannot say it all. */
+export function encodeHeaders(meta: EntryMeta): Buffer[] {
+  const plan = planHeaders(meta);
+  const blocks: Buffer[] = [];
+  if (plan.pax !== null) {
+    blocks.push(ustarHeader(plan.pax.header));
+    blocks.push(plan.pax.records);
+    const pad = padding(BigInt(plan.pax.records.length));
     if (pad) blocks.push(pad);
   }
-  blocks.push(ustarHeader({ name: ustarName, type: meta.type, mode: meta.mode, size: ustarSize, mtimeSec: ustarMtime, linkname: ustarLink, ...owner }));
+  blocks.push(ustarHeader(plan.ustar));
   return blocks;
 }
 
@@ -401,18 +445,18 @@ class Packer {
     yield this.out(chunk);
   }
 
-  /** Writes `blocks` into the output; returns where they end (for readSmall's data). */
-  private placeHeaders(blocks: Buffer[], extra: number): { buf: Buffer; at: number } {
-    let hlen = 0;
-    for (const h of blocks) hlen += h.length;
-    const room = this.place(hlen + extra);
-    let at = room.at;
-    for (const h of blocks) at += h.copy(room.buf, at);
-    return { buf: room.buf, at };
+  /**
+   * Writes an entry's headers straight into the output, with room for `extra` bytes after them;
+   * returns where the headers end (for readSmall's data).
+   */
+  private placeHeaders(meta: EntryMeta, extra: number): { buf: Buffer; at: number } {
+    const plan = planHeaders(meta);
+    const room = this.place(headersLength(plan) + extra);
+    return { buf: room.buf, at: writeHeaders(plan, room.buf, room.at) };
   }
 
   private *header(meta: EntryMeta): Generator<Buffer> {
-    this.placeHeaders(encodeHeaders(meta), 0);
+    this.placeHeaders(meta, 0);
     yield* this.drain();
   }
 
@@ -593,8 +637,8 @@ class Packer {
       }
       const size = Number(before.size);
       const padded = Math.ceil(size / BLOCK) * BLOCK;
-      const headers = encodeHeaders({ path: rel, type: TYPE.file, mode: Number(before.mode), size: before.size, mtimeNs: before.mtimeNs, uid: Number(before.uid), gid: Number(before.gid) });
-      const { buf, at: dataAt } = this.placeHeaders(headers, padded);
+      const meta: EntryMeta = { path: rel, type: TYPE.file, mode: Number(before.mode), size: before.size, mtimeNs: before.mtimeNs, uid: Number(before.uid), gid: Number(before.gid) };
+      const { buf, at: dataAt } = this.placeHeaders(meta, padded);
       let got = 0;
       let ioError: unknown;
       while (got < size) {
