@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
@@ -12,7 +12,7 @@ import { statePaths } from '../util/state-dir.js';
 import type { ManifestFileLine, ManifestHeader } from '../catalog/manifest.js';
 import type { StorageTarget } from '../storage/target.js';
 import { openVolume } from './volume-reader.js';
-import { claimStagingFolder, sweepStaging } from './staging.js';
+import { claimStagingFolder, openStagingRoot } from './staging.js';
 
 /**
  * What a role's restore is checked against: the manifest's lines for that role, in the order the
@@ -124,8 +124,7 @@ class SpoolWriter {
  */
 export async function manifestSpool(home: string, config: Pick<BackupConfiguration, 'stagingPath'>): Promise<string> {
   const root = config.stagingPath ?? statePaths(home).staging;
-  await mkdir(root, { recursive: true, mode: 0o700 });
-  await sweepStaging(root);
+  await openStagingRoot(root);
   const dir = await mkdtemp(join(root, 'manifest-'));
   await claimStagingFolder(dir);
   return dir;

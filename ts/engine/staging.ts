@@ -33,9 +33,9 @@ export async function claimStagingFolder(dir: string, probe: ProcessProbe = syst
  * cleaning up (kill -9, power loss): a backup's volumes, a restore's manifest spool. Left alone:
  * a folder whose process still runs, one another host owns (a staging path on shared storage),
  * one without a readable owner record, which this code cannot judge, and anything not named as
- * the engine names its staging folders. Staging folders are
- * never backups: a backup is good only once its BackupInfo.json is on the share.
- * Returns what was removed and why, for the caller to report.
+ * the engine names its staging folders. Staging folders are never backups: a backup is good only
+ * once its BackupInfo.json is on the share. Returns what was removed and why, for the caller to
+ * report.
  */
 export async function sweepStaging(root: string, probe: ProcessProbe = systemProbe): Promise<string[]> {
   let names: string[];
@@ -77,6 +77,12 @@ export function stagingRequirement(dataBytes: number, volumeSize: number): numbe
   return Math.max(Math.ceil(dataBytes * 0.1), pipelineNeed);
 }
 
+/** Creates the staging cache if needed and sweeps it; returns what the sweep removed. */
+export async function openStagingRoot(root: string): Promise<string[]> {
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  return sweepStaging(root);
+}
+
 export interface PreparedStaging {
   dir: string;
   /** Folders earlier runs left behind, removed before the free space was measured. */
@@ -84,8 +90,7 @@ export interface PreparedStaging {
 }
 
 export async function prepareStaging(stagingRoot: string, backupId: string, dataBytes: number, volumeSize: number): Promise<PreparedStaging> {
-  await mkdir(stagingRoot, { recursive: true, mode: 0o700 });
-  const swept = await sweepStaging(stagingRoot);
+  const swept = await openStagingRoot(stagingRoot);
   const fs = await statfs(stagingRoot);
   const free = Number(fs.bavail) * Number(fs.bsize);
   const need = stagingRequirement(dataBytes, volumeSize);
