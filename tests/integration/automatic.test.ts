@@ -234,8 +234,11 @@ describe('the scheduler service', () => {
   });
 
   it('starts a backup without waiting and reports it Running, then Succeeded', async () => {
-    const stamp = await newStamp(samba, 'nowait');
-    expect((await configureStamp(stamp, ['--encryption-cert', stamp.cert.cerPath])).error).toBeNull();
+    // Sixteen volumes, each its own upload: the backup runs for seconds, far longer than the
+    // 100 ms between the parent's looks at it. With one small volume a fast machine could finish
+    // the whole backup between two looks, and the parent would rightly report it Succeeded.
+    const stamp = await newStamp(samba, 'nowait', { keyVaultMiB: 16, wasMiB: 1 });
+    expect((await configureStamp(stamp, ['--encryption-cert', stamp.cert.cerPath, '--volume-size-mib', '1'])).error).toBeNull();
     const started = await stamp.run(['backup', 'start', '--no-wait']);
     expect(started.error).toBeNull();
     expect((started.data as Obj).Status).toBe('Running');
