@@ -37,22 +37,30 @@ rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 
 const bundle = join(work, 'azsbackup.cjs');
-const result = await build({
-  entryPoints: [join(root, 'ts', 'cli', 'main.ts')],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  minify: false,
-  sourcemap: false,
-  legalComments: 'none',
-  define: { __AZSBACKUP_VERSION__: JSON.stringify(pkg.version) },
-  // Inside the executable `require` reaches only built-ins; everything else must be in the bundle.
-  external: [],
-  logLevel: 'warning',
-});
-if (result.errors.length > 0) process.exit(1);
+// The packing thread's code (ts/archive/pack-worker.ts) is a bundle of its own, carried inside
+// the executable as a SEA asset and, beside the main bundle, for runs of the bundle by plain node.
+const packWorker = join(work, 'pack-worker.cjs');
+for (const [entry, outfile] of [
+  [join(root, 'ts', 'cli', 'main.ts'), bundle],
+  [join(root, 'ts', 'archive', 'pack-worker.ts'), packWorker],
+]) {
+  const result = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: false,
+    sourcemap: false,
+    legalComments: 'none',
+    define: { __AZSBACKUP_VERSION__: JSON.stringify(pkg.version) },
+    // Inside the executable `require` reaches only built-ins; everything else must be in the bundle.
+    external: [],
+    logLevel: 'warning',
+  });
+  if (result.errors.length > 0) process.exit(1);
+}
 
 // A 1 MiB semi-space makes V8 scavenge often enough that the short-lived Buffers of the
 // streaming paths (crypto and zlib outputs) are freed young instead of piling up until an
@@ -76,6 +84,7 @@ function makeBlob(name, useCodeCache) {
       useCodeCache,
       useSnapshot: false,
       execArgv: SEA_EXEC_ARGV,
+      assets: { 'pack-worker.cjs': packWorker },
     }),
   );
   // V8 rejects a code cache made under other flags, so the blob is made under the engine's own.

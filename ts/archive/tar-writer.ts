@@ -85,6 +85,12 @@ export interface PackOptions {
    * memory does not grow with the file count; `fileCount` and `bytes` stay correct.
    */
   collectFiles?: boolean;
+  /**
+   * The consumer is done with each chunk when it asks for the next one (it copies them, as the
+   * packing thread does into its ring): the packer then reuses its batches and read buffers.
+   * Only for packArchive's generator; a stream may hold chunks for as long as it likes.
+   */
+  reuseBuffers?: boolean;
 }
 
 export interface PackResult {
@@ -380,13 +386,20 @@ class Packer {
     skipped: [],
   };
   private readonly retry: Array<{ rel: string; abs: string; attempts: number }> = [];
-  private batch: Buffer = Buffer.allocUnsafe(BATCH_SIZE);
+  private batch: Buffer;
   private batchUsed = 0;
   /** Output complete and in archive order, waiting to be yielded. */
   private readonly ready: Buffer[] = [];
   private readonly maxAttempts: number;
   private readonly readSize: number;
   private readonly collectFiles: boolean;
+  private readonly reuse: boolean;
+  /**
+   * With reuseBuffers: memory this packer allocated and got back from the consumer. Buffers from
+   * Node's shared pool are never in it (allocUnsafeSlow never pools).
+   */
+  private readonly spare: ArrayBuffer[] = [];
+  private readonly owned = new WeakSet<ArrayBuffer>();
 
   constructor(
     private readonly root: string,
@@ -395,6 +408,31 @@ class Packer {
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.readSize = Math.max(BLOCK, options.readSize ?? DEFAULT_READ_SIZE);
     this.collectFiles = options.collectFiles ?? true;
+    this.reuse = options.reuseBuffers ?? false;
+    this.batch = this.take(BATCH_SIZE);
+  }
+
+  /**
+   * `n` bytes of uninitialised memory for output. Without reuse, always new memory: the stream's
+   * consumer may still hold every chunk it was given. With it, the smallest spare that fits.
+   */
+  private take(n: number): Buffer {
+    if (!this.reuse) return Buffer.allocUnsafe(n);
+    let best = -1;
+    for (let i = 0; i < this.spare.length; i++) {
+      if (this.spare[i]!.byteLength >= n && (best < 0 || this.spare[i]!.byteLength < this.spare[best]!.byteLength)) best = i;
+    }
+    if (best >= 0) return Buffer.from(this.spare.splice(best, 1)[0]!, 0, n);
+    const buf = Buffer.allocUnsafeSlow(n);
+    this.owned.add(buf.buffer as ArrayBuffer);
+    return buf;
+  }
+
+  /** Called once the consumer asked for the chunk after `chunk`: with reuse, its memory is free. */
+  private recycle(chunk: Buffer): void {
+    const memory = chunk.buffer as ArrayBuffer;
+    // A few spares cover the steady state: a batch, and a read piece with its read-ahead.
+    if (this.reuse && this.owned.has(memory) && this.spare.length < 4 && !this.spare.includes(memory)) this.spare.push(memory);
   }
 
   private child(dirAbs: string, name: string): string {
@@ -414,7 +452,7 @@ class Packer {
   private place(n: number): { buf: Buffer; at: number } {
     if (n > BATCH_SIZE) {
       this.flush();
-      const buf = Buffer.allocUnsafe(n);
+      const buf = this.take(n);
       this.ready.push(this.out(buf));
       return { buf, at: 0 };
     }
@@ -429,13 +467,16 @@ class Packer {
     if (this.batchUsed === 0) return;
     this.ready.push(this.out(this.batch.subarray(0, this.batchUsed)));
     // A new buffer, not the same one again: the consumer may still hold the chunk just queued.
-    this.batch = Buffer.allocUnsafe(BATCH_SIZE);
+    this.batch = this.take(BATCH_SIZE);
     this.batchUsed = 0;
   }
 
   /** The queued chunks, in order. */
   private *drain(): Generator<Buffer> {
-    for (let chunk = this.ready.shift(); chunk !== undefined; chunk = this.ready.shift()) yield chunk;
+    for (let chunk = this.ready.shift(); chunk !== undefined; chunk = this.ready.shift()) {
+      yield chunk;
+      this.recycle(chunk);
+    }
   }
 
   /** A large piece of file data: whatever was batched before it goes first. */
@@ -443,6 +484,7 @@ class Packer {
     this.flush();
     yield* this.drain();
     yield this.out(chunk);
+    this.recycle(chunk);
   }
 
   /**
@@ -694,8 +736,9 @@ class Packer {
     const declared = before.size;
     const readAt = (position: bigint): Promise<ReadResult> => {
       const rest = declared - position;
-      // A fresh buffer per read: the previous one now belongs to the stream consumer.
-      const buf = Buffer.allocUnsafe(rest < BigInt(this.readSize) ? Number(rest) : this.readSize);
+      // A fresh buffer per read unless the consumer gives them back: the previous one now belongs
+      // to the stream consumer.
+      const buf = this.take(rest < BigInt(this.readSize) ? Number(rest) : this.readSize);
       return handle.read(buf, 0, buf.length, position).then(
         ({ bytesRead }) => ({ buf, got: bytesRead }),
         (err: unknown) => ({ buf, got: 0, err }),
@@ -760,7 +803,7 @@ class Packer {
  * follows the consumer's pace (back-pressure), so memory stays at a few read buffers.
  */
 export function packDirectory(root: string, options: PackOptions = {}): PackResult {
-  const packer = new Packer(path.resolve(root), options);
+  const packer = new Packer(path.resolve(root), { ...options, reuseBuffers: false });
   let finished = false;
   let resolveDone!: (s: PackSummary) => void;
   let rejectDone!: (e: unknown) => void;
@@ -782,4 +825,14 @@ export function packDirectory(root: string, options: PackOptions = {}): PackResu
     if (!finished) rejectDone(new AzsError('Internal', `Archiving of ${root} stopped before the end of the archive.`, { target: root }));
   });
   return { stream, done };
+}
+
+/**
+ * `root` as tar archive chunks from a generator, without a stream: for a consumer that copies
+ * each chunk before it asks for the next (`reuseBuffers`), as the packing thread does. `summary`
+ * is complete once the generator has finished; ending it early closes what it had open.
+ */
+export function packArchive(root: string, options: PackOptions = {}): { chunks: AsyncGenerator<Buffer>; summary: PackSummary } {
+  const packer = new Packer(path.resolve(root), options);
+  return { chunks: packer.run(), summary: packer.summary };
 }

@@ -5,7 +5,8 @@ import { AzsError, invalidParameter, toAzsError } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
 import type { BackupConfiguration, RoleSource } from '../config/types.js';
 import { loadMachineKey } from '../config/seal.js';
-import { packDirectory, type PackSummary } from '../archive/tar-writer.js';
+import type { PackSummary } from '../archive/tar-writer.js';
+import { packDirectoryOnThread, packWorkerSource } from '../archive/pack-thread.js';
 import { createCompressStream } from '../archive/zstd-compress.js';
 import { checkRoleSource } from '../roles/source-check.js';
 import { measureTree } from '../roles/measure.js';
@@ -207,10 +208,11 @@ async function checkSources(roles: RoleSource[]) {
 }
 
 async function backupRole(role: RoleSource, env: RoleEnv): Promise<RoleOutcome> {
-  const packed = packDirectory(role.path, {
-    collectFiles: false,
-    onPacked: (f) => env.manifest.addFile({ role: role.name, path: f.path, size: f.size, mtime: f.mtime, sha256: f.sha256 }),
-  });
+  const packed = packDirectoryOnThread(
+    role.path,
+    { onPacked: (f) => env.manifest.addFile({ role: role.name, path: f.path, size: f.size, mtime: f.mtime, sha256: f.sha256 }) },
+    await packWorkerSource(),
+  );
   const writer = new VolumeWriter({
     stagingDir: env.staging,
     backupId: env.backupId,

@@ -1,0 +1,72 @@
+/**
+ * The messages between the backup's main thread and the thread that walks, reads, hashes and
+ * packs a role (pack-thread.ts and pack-worker.ts).
+ *
+ * Archive bytes go through a ring in a SharedArrayBuffer: the worker copies them in, the main
+ * thread copies them out into Buffers of its own. Handing ArrayBuffers over instead was measured
+ * at 20 MB more peak RSS: memory that arrives from another thread is freed only by a full
+ * collection of the receiving one, which comes late. Positions are byte counts since the start
+ * of the archive; a message carries the position it was sent at, so no shared counters are needed.
+ *
+ * Only plain data crosses: structured clone keeps an Error's message but drops its code, so
+ * errors travel as records and are rebuilt.
+ */
+import { AzsError, ERROR_CODES, type ErrorCode } from '../errors.js';
+import type { PackedFile, PackSummary } from './tar-writer.js';
+
+export interface PackWorkerData {
+  root: string;
+  maxAttempts?: number;
+  readSize?: number;
+  ring: SharedArrayBuffer;
+}
+
+export type ToWorker =
+  /** The main thread has copied out everything before `upTo`: that part of the ring is free. */
+  | { t: 'consumed'; upTo: number }
+  | { t: 'stop' };
+
+export type FromWorker =
+  /** The ring holds the archive up to `end`; the files settled since the last message, in order. */
+  | { t: 'data'; end: number; files: PackedFile[] }
+  | { t: 'done'; end: number; summary: PackSummary; files: PackedFile[] }
+  | { t: 'error'; error: ErrorRecord }
+  /** The worker closed everything it had open after a stop. */
+  | { t: 'stopped' };
+
+export interface ErrorRecord {
+  azs: boolean;
+  code?: string;
+  message: string;
+  target?: string;
+  remediation?: string;
+  /** errno-style fields of a Node error, so the main thread sees what the worker saw. */
+  errno?: number;
+  syscall?: string;
+  path?: string;
+}
+
+export function toErrorRecord(err: unknown): ErrorRecord {
+  if (err instanceof AzsError) {
+    return { azs: true, code: err.code, message: err.message, ...(err.target !== undefined ? { target: err.target } : {}), ...(err.remediation !== undefined ? { remediation: err.remediation } : {}) };
+  }
+  const e = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>;
+  const record: ErrorRecord = { azs: false, message: err instanceof Error ? err.message : String(err) };
+  if (typeof e.code === 'string') record.code = e.code;
+  if (typeof e.errno === 'number') record.errno = e.errno;
+  if (typeof e.syscall === 'string') record.syscall = e.syscall;
+  if (typeof e.path === 'string') record.path = e.path;
+  return record;
+}
+
+export function fromErrorRecord(record: ErrorRecord): Error {
+  if (record.azs && record.code !== undefined && record.code in ERROR_CODES) {
+    return new AzsError(record.code as ErrorCode, record.message, {
+      ...(record.target !== undefined ? { target: record.target } : {}),
+      ...(record.remediation !== undefined ? { remediation: record.remediation } : {}),
+    });
+  }
+  const err = new Error(record.message) as Error & Record<string, unknown>;
+  for (const key of ['code', 'errno', 'syscall', 'path'] as const) if (record[key] !== undefined) err[key] = record[key];
+  return err;
+}
