@@ -45,7 +45,8 @@ export function octalLimit(len: number): bigint {
 /** Sum of the header bytes with the checksum field counted as eight spaces. */
 export function headerChecksum(header: Buffer): number {
   let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += header[i]!;
   const [start, len] = F.chksum;
-  for (let i = 0; i < BLOCK; i++) sum += i >= start && i < start + len ? 0x20 : header[i]!;
+  for (let i = start; i < start + len; i++) sum += 0x20 - header[i]!;
   return sum;
 }
