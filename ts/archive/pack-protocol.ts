@@ -28,11 +28,29 @@ export type ToWorker =
 
 export type FromWorker =
   /** The ring holds the archive up to `end`; the files settled since the last message, in order. */
-  | { t: 'data'; end: number; files: PackedFile[] }
-  | { t: 'done'; end: number; summary: PackSummary; files: PackedFile[] }
+  | { t: 'data'; end: number; files: string }
+  | { t: 'done'; end: number; summary: PackSummary; files: string }
   | { t: 'error'; error: ErrorRecord }
   /** The worker closed everything it had open after a stop. */
   | { t: 'stopped' };
+
+/**
+ * Settled files as one string, four NUL-terminated fields each (a path never holds a NUL):
+ * cloning a string costs a fraction of cloning an object per file, and 100 000 of them were
+ * 5 % of the packing thread.
+ */
+export function encodeFiles(files: PackedFile[]): string {
+  let text = '';
+  for (const f of files) text += `${f.path}\0${f.size}\0${f.mtime}\0${f.sha256}\0`;
+  return text;
+}
+
+export function decodeFiles(text: string): PackedFile[] {
+  const fields = text.split('\0');
+  const files: PackedFile[] = [];
+  for (let i = 0; i + 4 < fields.length; i += 4) files.push({ path: fields[i]!, size: Number(fields[i + 1]), mtime: fields[i + 2]!, sha256: fields[i + 3]! });
+  return files;
+}
 
 export interface ErrorRecord {
   azs: boolean;

@@ -9,8 +9,8 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { AzsError } from '../errors.js';
-import { fromErrorRecord, type FromWorker, type PackWorkerData, type ToWorker } from './pack-protocol.js';
-import { packDirectory, type PackedFile, type PackOptions, type PackResult, type PackSummary } from './tar-writer.js';
+import { decodeFiles, fromErrorRecord, type FromWorker, type PackWorkerData, type ToWorker } from './pack-protocol.js';
+import { packDirectory, type PackOptions, type PackResult, type PackSummary } from './tar-writer.js';
 
 /** Where the worker's bundled code is: an asset inside the engine binary, or a file. */
 export type PackWorkerSource = { code: string } | { file: string };
@@ -80,8 +80,8 @@ export function packDirectoryOnThread(root: string, options: ThreadPackOptions, 
   const tell = (m: ToWorker) => {
     if (!exited) worker.postMessage(m);
   };
-  const report = (files: PackedFile[]) => {
-    for (const f of files) options.onPacked?.(f);
+  const report = (files: string) => {
+    if (options.onPacked && files !== '') for (const f of decodeFiles(files)) options.onPacked(f);
   };
 
   /** Copies what the ring holds into a Buffer of this thread, frees it, and ends when all is out. */

@@ -4,7 +4,7 @@
  * thread has not copied out yet, so memory stays bounded by the ring whatever the data.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { toErrorRecord, type FromWorker, type PackWorkerData, type ToWorker } from './pack-protocol.js';
+import { encodeFiles, toErrorRecord, type FromWorker, type PackWorkerData, type ToWorker } from './pack-protocol.js';
 import { packArchive, type PackedFile } from './tar-writer.js';
 
 const port = parentPort!;
@@ -39,7 +39,7 @@ function send(message: FromWorker): void {
 
 /** Tells the main thread how far the ring is filled, with the files settled since last time. */
 function announce(): void {
-  const settled = files;
+  const settled = encodeFiles(files);
   files = [];
   send({ t: 'data', end: written, files: settled });
 }
@@ -74,7 +74,7 @@ async function run(): Promise<void> {
         break;
       }
     }
-    send(complete ? { t: 'done', end: written, summary: packed.summary, files } : { t: 'stopped' });
+    send(complete ? { t: 'done', end: written, summary: packed.summary, files: encodeFiles(files) } : { t: 'stopped' });
   } catch (err) {
     send({ t: 'error', error: toErrorRecord(err) });
   } finally {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packDirectoryOnThread, packWorkerSource, type PackWorkerSource } from '../../../ts/archive/pack-thread.js';
 import { packArchive, packDirectory, type PackedFile } from '../../../ts/archive/tar-writer.js';
 import { AzsError } from '../../../ts/errors.js';
+import { decodeFiles, encodeFiles } from '../../../ts/archive/pack-protocol.js';
 import { collect, makeTree, removeDir, sha256, tempDir } from './helpers.js';
 
 // The worker as the engine binary runs it: ts/archive/pack-worker.ts bundled the way
@@ -74,6 +75,15 @@ describe('packing on a thread of its own', () => {
     // Some ninety pieces and batches; with reuse a handful of buffers carried all of them.
     expect(fresh.memory).toBeGreaterThan(50);
     expect(reused.memory).toBeLessThanOrEqual(6);
+  });
+
+  it('sends settled files as text that keeps any path a file system allows but NUL', () => {
+    const files: PackedFile[] = [
+      { path: 'tab\there/new\nline', size: 0, mtime: '2026-12-01T00:00:00.000Z', sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' },
+      { path: 'ünïcödé/日本語 🚀.txt', size: 2 ** 40 + 3, mtime: '1969-12-31T23:59:59.999Z', sha256: 'ab'.repeat(32) },
+    ];
+    expect(decodeFiles(encodeFiles(files))).toEqual(files);
+    expect(decodeFiles(encodeFiles([]))).toEqual([]);
   });
 
   it('carries the engine error of the worker, code and all', async () => {
