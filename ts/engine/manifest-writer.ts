@@ -1,5 +1,4 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { closeSync, createReadStream, createWriteStream, openSync, writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { rm } from 'node:fs/promises';
@@ -12,14 +11,14 @@ import { digestTap, type Digest } from '../util/digest-tap.js';
  * header + lines into manifest.azsb. Memory stays flat whatever the number of files.
  */
 export class ManifestWriter {
-  private readonly lines: WriteStream;
+  private fd: number | null;
   // Lines go to the file in batches: one stream write per file was a write request, a queued
   // chunk and its bookkeeping per file (a million of each for a million files).
   private batch: string[] = [];
   private batchLength = 0;
 
   constructor(private readonly linesPath: string) {
-    this.lines = createWriteStream(linesPath, { mode: 0o600 });
+    this.fd = openSync(linesPath, 'w', 0o600);
   }
 
   addFile(line: Omit<ManifestFileLine, 'type'>): void {
@@ -29,22 +28,39 @@ export class ManifestWriter {
     if (this.batchLength >= 256 * 1024) this.flush();
   }
 
+  /**
+   * Written synchronously, a batch at a time: the files are packed on another thread, so lines
+   * can come faster than a stream's writes complete, and a stream would queue them in memory
+   * without bound (a million files: 60 MB more). A 256 KiB write to the local staging cache
+   * takes well under a millisecond.
+   */
   private flush(): void {
-    if (this.batch.length === 0) return;
-    this.lines.write(this.batch.join(''));
+    if (this.batch.length === 0 || this.fd === null) return;
+    const data = Buffer.from(this.batch.join(''), 'utf8');
+    for (let off = 0; off < data.length; ) off += writeSync(this.fd, data, off, data.length - off);
     this.batch = [];
     this.batchLength = 0;
   }
 
+  private close(): void {
+    if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
+    closeSync(fd);
+  }
+
   /** Drops the lines after a failed backup; the staging folder goes with it. */
   discard(): void {
-    this.lines.destroy();
+    try {
+      this.close();
+    } catch {
+      // Already failing; the folder is removed with the staging cache.
+    }
   }
 
   async seal(header: Omit<ManifestHeader, 'type' | 'formatVersion'>, recipients: Recipient[], outPath: string): Promise<Digest> {
     this.flush();
-    this.lines.end();
-    await once(this.lines, 'close');
+    this.close();
     const full: ManifestHeader = { type: 'manifest', formatVersion: 1, ...header };
     const linesPath = this.linesPath;
     const tap = digestTap();
