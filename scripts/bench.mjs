@@ -947,8 +947,13 @@ async function main() {
     }
 
     log('\nTargets (ratios of throughput in this run; > 1 means azsbackup is faster)');
-    // Three decimals when two would round a miss up to the target (0.597 is not 0.60).
-    const ratioText = (value, limit) => `${value.toFixed(value < limit && value.toFixed(2) === limit.toFixed(2) ? 3 : 2)}x`;
+    // More decimals while the rounding would show a miss as the target (0.597 is not 0.60, and
+    // 0.5996 is not 0.600).
+    const ratioText = (value, limit) => {
+      let digits = 2;
+      while (value < limit && digits < 6 && value.toFixed(digits) === limit.toFixed(digits)) digits++;
+      return `${value.toFixed(digits)}x`;
+    };
     const target = (what, value, limit, text = ratioText(value, limit)) => log(`  ${what.padEnd(56)} ${text.padStart(8)}   target >= ${limit}x   ${verdict(value >= limit)}`);
     const speedup = (mine, theirs) => theirs / mine; // same bytes: the ratio of seconds
     if (resticSmb) {

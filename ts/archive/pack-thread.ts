@@ -18,8 +18,8 @@ export type PackWorkerSource = { code: string } | { file: string };
 export const PACK_WORKER_ASSET = 'pack-worker.cjs';
 
 /**
- * The ring between the threads: 1 MiB, four of the packer's 256 KiB batches. Larger rings were
- * not faster (the worker is the slower side), only bigger.
+ * The ring between the threads: 1 MiB, four of the packer's 256 KiB batches. It bounds what is
+ * packed ahead of the consumer, whatever the data.
  */
 const RING_SIZE = 1024 * 1024;
 

@@ -1,6 +1,6 @@
 /**
  * Entry point of the packing thread (bundled on its own, see scripts/build.mjs). It runs
- * packDirectory and copies the archive into the shared ring, never overwriting what the main
+ * packArchive and copies the archive into the shared ring, never overwriting what the main
  * thread has not copied out yet, so memory stays bounded by the ring whatever the data.
  */
 import { parentPort, workerData } from 'node:worker_threads';
