@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { AzsError } from '../errors.js';
+import { deferred } from '../util/deferred.js';
 import { decodeFiles, fromErrorRecord, type FromWorker, type PackWorkerData, type ToWorker } from './pack-protocol.js';
 import { packDirectory, type PackOptions, type PackResult, type PackSummary } from './tar-writer.js';
 
@@ -59,14 +60,7 @@ export function packDirectoryOnThread(root: string, options: ThreadPackOptions, 
   if (options.readSize !== undefined) workerData.readSize = options.readSize;
   const worker = 'code' in source ? new Worker(source.code, { eval: true, workerData }) : new Worker(source.file, { workerData });
 
-  let resolveDone!: (s: PackSummary) => void;
-  let rejectDone!: (e: unknown) => void;
-  const done = new Promise<PackSummary>((res, rej) => {
-    resolveDone = res;
-    rejectDone = rej;
-  });
-  // Callers that only watch the stream must not get an unhandled rejection from `done`.
-  done.catch(() => undefined);
+  const { promise: done, resolve: resolveDone, reject: rejectDone } = deferred<PackSummary>();
 
   let settled = false;
   let exited = false;

@@ -27,6 +27,7 @@ import { lstat, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { AzsError } from '../errors.js';
+import { deferred } from '../util/deferred.js';
 import { ownerNames } from './owner-names.js';
 import { BLOCK, F, TYPE, headerChecksum, octalLimit } from './tar-format.js';
 
@@ -834,14 +835,7 @@ class Packer {
 export function packDirectory(root: string, options: PackOptions = {}): PackResult {
   const packer = new Packer(path.resolve(root), { ...options, reuseBuffers: false });
   let finished = false;
-  let resolveDone!: (s: PackSummary) => void;
-  let rejectDone!: (e: unknown) => void;
-  const done = new Promise<PackSummary>((res, rej) => {
-    resolveDone = res;
-    rejectDone = rej;
-  });
-  // Callers that only watch the stream must not get an unhandled rejection from `done`.
-  done.catch(() => undefined);
+  const { promise: done, resolve: resolveDone, reject: rejectDone } = deferred<PackSummary>();
 
   async function* produce(): AsyncGenerator<Buffer> {
     yield* packer.run();
