@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   StateDirectoryUnprotected: { category: 'PermissionDenied', exitCode: 3 },
   SourceRejected: { category: 'InvalidArgument', exitCode: 4 },
   StagingSpaceLow: { category: 'ResourceUnavailable', exitCode: 4 },
+  RestoreSpaceLow: { category: 'ResourceUnavailable', exitCode: 4 },
   ShareOutOfCapacity: { category: 'ResourceUnavailable', exitCode: 5 },
   ShareConnectivity: { category: 'ConnectionError', exitCode: 5 },
   SharePathFault: { category: 'ObjectNotFound', exitCode: 5 },

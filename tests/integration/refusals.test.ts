@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEngine } from '../support/engine.js';
 import { startSamba, type SambaServer } from '../support/samba.js';
+import { treeDigest } from '../support/data.js';
 import { configureStamp, newStamp, type Stamp } from '../support/stamp.js';
 
 let samba: SambaServer;
@@ -81,5 +83,87 @@ describe('the staging cache (seed 003: free space of at least 10 % of the data s
     expect(list.every((b) => b.Status === 'Failed')).toBe(true);
     expect((await stamp.run(['config', 'set', '--staging-path', ''])).error).toBeNull();
     expect(((await stamp.run(['backup', 'start'])).data as { Status: string }).Status).toBe('Succeeded');
+  });
+});
+
+describe('the restore destination: a restore that cannot fit is refused before anything is written', () => {
+  const mounts: string[] = [];
+  /** A real, small file system, as a nearly full data volume would be. */
+  async function smallVolume(options: string): Promise<string> {
+    const at = join(tmpdir(), `azsb-small-dest-${process.pid}-${mounts.length}`);
+    await mkdir(at, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', at]);
+    mounts.push(at);
+    return at;
+  }
+  let backupId: string;
+  const restore = (dest: string, role?: string) =>
+    stamp.run(['restore', backupId, '--pfx', stamp.cert.pfxPath, '--destination', dest, ...(role ? ['--role', role] : [])], { pfxPassword: stamp.cert.pfxPassword });
+
+  beforeAll(async () => {
+    // 256 KiB of data and 400 symlinks whose 300-character targets take a 4 KiB page each on
+    // tmpfs: the manifest lists only the file, so this role passes the check and then fills a
+    // 1 MiB volume while it is written.
+    const links = join(stamp.work, 'data', 'links');
+    await mkdir(links, { recursive: true });
+    await writeFile(join(links, 'data.bin'), randomBytes(256 * 1024));
+    for (let i = 0; i < 400; i++) await symlink(`/${'t'.repeat(290)}/${i}`, join(links, `link-${i}`));
+    expect((await stamp.run(['role', 'add', '--name', 'Links', '--path', links])).error).toBeNull();
+    const backup = await stamp.run(['backup', 'start']);
+    expect(backup.data).toMatchObject({ Status: 'Succeeded' });
+    backupId = String((backup.data as { BackupId: string }).BackupId);
+  });
+  afterAll(async () => {
+    for (const at of mounts) {
+      try {
+        execFileSync('umount', [at]);
+      } catch {
+        // not mounted
+      }
+      await rm(at, { recursive: true, force: true });
+    }
+    await stamp.run(['role', 'remove', '--name', 'Links']);
+  });
+
+  it('refuses a volume without the space, names it and the sizes, and writes nothing there', async () => {
+    const dest = await smallVolume('size=1m');
+    const run = await restore(dest);
+    expect(run.exitCode).toBe(4);
+    expect(run.error).toMatchObject({ code: 'RestoreSpaceLow', category: 'ResourceUnavailable', target: dest });
+    expect(run.error?.message).toMatch(/KeyVault, WAS, Links/);
+    expect(run.error?.message).toMatch(/needs about 8\.\d+ MB free there; that volume has 1 MB free\. Nothing was restored\./);
+    expect(run.error?.remediation).toMatch(/-DestinationPath/);
+    expect(await readdir(dest)).toEqual([]);
+    // The same restore where the roles fit.
+    const roomy = await smallVolume('size=12m');
+    const done = await restore(roomy);
+    expect(done.error).toBeNull();
+    expect((await readdir(roomy)).sort()).toEqual(['KeyVault', 'Links', 'WAS']);
+    expect(treeDigest(join(roomy, 'KeyVault'))).toEqual(treeDigest(stamp.roles.KeyVault));
+
+    // Again over that copy: the new one would be written beside it, and both do not fit. The
+    // copy already there is left exactly as it was.
+    const again = await restore(roomy);
+    expect(again.error).toMatchObject({ code: 'RestoreSpaceLow', target: roomy });
+    expect(again.error?.message).toMatch(/free there \(the restore is written beside the current copy, which keeps its space until the restored one replaces it\); that volume has/);
+    expect((await readdir(roomy)).sort()).toEqual(['KeyVault', 'Links', 'WAS']);
+    expect(treeDigest(join(roomy, 'KeyVault'))).toEqual(treeDigest(stamp.roles.KeyVault));
+  });
+
+  it('refuses a volume without free inodes for the files', async () => {
+    const dest = await smallVolume('size=64m,nr_inodes=16');
+    const run = await restore(dest, 'KeyVault');
+    expect(run.error).toMatchObject({ code: 'RestoreSpaceLow', target: dest });
+    expect(run.error?.message).toMatch(/creates about 1[89] files and folders, but that volume has room for only 1[0-5] more \(free inodes\)/);
+    expect(await readdir(dest)).toEqual([]);
+  });
+
+  it('reports a volume that fills up while the restore writes, and removes the partial copy', async () => {
+    const dest = await smallVolume('size=1m');
+    const run = await restore(dest, 'Links');
+    expect(run.exitCode).toBe(4);
+    expect(run.error).toMatchObject({ code: 'RestoreSpaceLow', target: dest });
+    expect(run.error?.message).toMatch(/ran out of space while role Links was restored to .*Links; the partial copy was removed/);
+    expect(await readdir(dest)).toEqual([]);
   });
 });

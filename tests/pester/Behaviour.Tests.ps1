@@ -703,6 +703,24 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
             @(Get-ChildItem -LiteralPath $destination -Recurse -File -ErrorAction Ignore).Count | Should -Be 0
         }
 
+        It 'refuses a restore the destination volume cannot hold, and writes nothing there' {
+            # A real 64 KiB file system: the roles of the good backup need more.
+            $small = Join-Path -Path $TestDrive -ChildPath 'small-volume'
+            $null = New-Item -ItemType Directory -Path $small
+            & mount -t tmpfs -o size=64k tmpfs $small
+            $LASTEXITCODE | Should -Be 0
+            try {
+                $record = Get-TerminatingError -ScriptBlock { Restore-AzsBackup -Name $script:goodBackup.Name -DecryptionCertPath $script:pfxPath -DecryptionCertPassword $script:pfxPassword -DestinationPath $small -Force }
+                Assert-AzsBackupError -Record $record -ErrorId 'AzsBackup.RestoreSpaceLow' -Category 'ResourceUnavailable'
+                $record.TargetObject | Should -Be $small
+                $record.Exception.Message | Should -Match 'needs about .* free there'
+                $record.ErrorDetails.RecommendedAction | Should -Match '-DestinationPath'
+                @(Get-ChildItem -LiteralPath $small -Force).Count | Should -Be 0
+            } finally {
+                & umount $small
+            }
+        }
+
         It 'rejects a missing .pfx' {
             $missing = Join-Path -Path $TestDrive -ChildPath 'no-such-cert.pfx'
             $record = Get-TerminatingError -ScriptBlock { Restore-AzsBackup -Name $script:goodBackup.Name -DecryptionCertPath $missing -DecryptionCertPassword $script:pfxPassword -Force }

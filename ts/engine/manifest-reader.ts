@@ -32,7 +32,14 @@ export class ExpectedFiles {
   matchedFiles = 0;
   matchedBytes = 0;
 
-  constructor(readonly spoolPath: string | null) {
+  /**
+   * @param listed what the manifest lists for the role: its files and the space they take once
+   *   restored (each rounded up to a 4 KiB allocation unit), for the restore's free-space check.
+   */
+  constructor(
+    readonly spoolPath: string | null,
+    readonly listed: RoleSize = EMPTY_ROLE,
+  ) {
     this.#fd = spoolPath === null ? null : openSync(spoolPath, 'r');
     if (this.#fd === null) this.#eof = true;
   }
@@ -89,17 +96,59 @@ export class ExpectedFiles {
   }
 }
 
-/** Appends lines to a spool file in 1 MiB writes. */
+/** A role's restored size as the manifest lists it. */
+export interface RoleSize {
+  files: number;
+  /**
+   * Folders holding those files, counted from the paths in manifest order, where a folder's files
+   * come together: a folder the order returns to counts again, so this errs high, never low.
+   */
+  directories: number;
+  /** The files' sizes, each rounded up to ALLOCATION_UNIT, and one unit per folder. */
+  bytes: number;
+}
+
+export const EMPTY_ROLE: RoleSize = { files: 0, directories: 0, bytes: 0 };
+
+/**
+ * What most file systems allocate a file in (ext4, NTFS and tmpfs by default). A role of many
+ * small files takes far more room than the sum of their sizes: 100 000 files of 800 bytes
+ * need 390 MiB, not 76.
+ */
+export const ALLOCATION_UNIT = 4096;
+
+/** Adds up a role's RoleSize from its manifest lines, in manifest order. */
+export class RoleSizer {
+  readonly size: RoleSize = { ...EMPTY_ROLE };
+  /** The previous file's folder, as path segments. */
+  #folder: string[] = [];
+
+  add(path: string, fileSize: number): void {
+    this.size.files++;
+    this.size.bytes += Math.ceil(fileSize / ALLOCATION_UNIT) * ALLOCATION_UNIT;
+    const folder = path.split('/');
+    folder.pop();
+    let shared = 0;
+    while (shared < folder.length && shared < this.#folder.length && folder[shared] === this.#folder[shared]) shared++;
+    this.size.directories += folder.length - shared;
+    this.size.bytes += (folder.length - shared) * ALLOCATION_UNIT;
+    this.#folder = folder;
+  }
+}
+
+/** Appends lines to a spool file in 1 MiB writes, and sizes the role they list. */
 class SpoolWriter {
   readonly #fd: number;
   #pending: string[] = [];
   #length = 0;
+  readonly sizer = new RoleSizer();
 
   constructor(readonly path: string) {
     this.#fd = openSync(path, 'wx', 0o600);
   }
 
-  add(line: string): void {
+  add(line: string, path: string, fileSize: number): void {
+    this.sizer.add(path, fileSize);
     this.#pending.push(line, '\n');
     this.#length += line.length + 1;
     if (this.#length >= 1024 * 1024) this.flush();
@@ -178,7 +227,7 @@ export async function readManifest(
         header = parsed;
         for (const [i, role] of parsed.roles.entries()) if (wantRole(role.name)) spools.set(role.name, new SpoolWriter(join(spoolDir, `role-${i}.jsonl`)));
       } else if (parsed.type === 'file') {
-        spools.get(parsed.role)?.add(line);
+        spools.get(parsed.role)?.add(line, String(parsed.path), Number(parsed.size) || 0);
       }
     }
   } catch (err) {
@@ -189,6 +238,6 @@ export async function readManifest(
   if (failure) throw failure;
   if (!header || header.backupId !== info.backupId) throw broken(info);
   const files = new Map<string, ExpectedFiles>();
-  for (const [role, spool] of spools) files.set(role, new ExpectedFiles(spool.path));
+  for (const [role, spool] of spools) files.set(role, new ExpectedFiles(spool.path, spool.sizer.size));
   return { header, files };
 }

@@ -13,8 +13,9 @@ import { validateRoleName } from '../config/validate.js';
 import type { EngineContext } from './context.js';
 import { findBackup } from './backups.js';
 import { identitiesFor, type KeyMaterial } from './identities.js';
-import { ExpectedFiles, manifestSpool, readManifest } from './manifest-reader.js';
+import { EMPTY_ROLE, ExpectedFiles, manifestSpool, readManifest } from './manifest-reader.js';
 import { openConfiguredTarget } from './share.js';
+import { checkRestoreSpace, isOutOfSpace, ranOutOfSpace } from './restore-space.js';
 import { readRoleArchive } from './volume-reader.js';
 
 export interface RestoreRequest extends KeyMaterial {
@@ -90,6 +91,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
     }
 
     const finals = chosen.map((role) => restoreTarget(role, config.roles, request.destination));
+    await checkRestoreSpace(chosen.map((role, i) => ({ role: role.name, final: finals[i]!, size: manifest.files.get(role.name)?.listed ?? EMPTY_ROLE })));
     const suffix = randomBytes(4).toString('hex');
     let done = 0;
     for (const [i, role] of chosen.entries()) {
@@ -108,6 +110,8 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
           extractTar(Readable.from(source, { objectMode: false }), temp, { collect: false, onFile: (f) => expected.mark(f.path, f.size, f.sha256) }),
         );
         problems = expected.unmatched();
+      } catch (err) {
+        throw isOutOfSpace(err) ? ranOutOfSpace(role.name, final, err) : err;
       } finally {
         expected.close();
       }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExpectedFiles } from '../../../ts/engine/manifest-reader.js';
+import { ExpectedFiles, RoleSizer } from '../../../ts/engine/manifest-reader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azsb-expected-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,5 +59,20 @@ describe('ExpectedFiles: the manifest matched against the archive in one pass', 
     const closed = spool([['a', 1, 'A']]);
     closed.close();
     expect(() => closed.unmatched()).toThrow(/after close/);
+  });
+});
+
+describe('RoleSizer: the space a role takes once restored, for the free-space check', () => {
+  it('rounds each file up to 4 KiB and counts each folder once while its files come together', () => {
+    const sizer = new RoleSizer();
+    for (const [path, size] of [['top.txt', 1], ['a/x', 4096], ['a/y', 4097], ['a/b/z', 0], ['c/d/w', 10]] as const) sizer.add(path, size);
+    // Folders: a, a/b, c, c/d. Files: 4096 + 4096 + 8192 + 0 + 4096; folders 4 x 4096.
+    expect(sizer.size).toEqual({ files: 5, directories: 4, bytes: 20480 + 4 * 4096 });
+  });
+
+  it('counts a folder the order returns to again, so the estimate errs high', () => {
+    const sizer = new RoleSizer();
+    for (const path of ['a/1', 'b/2', 'a/3']) sizer.add(path, 0);
+    expect(sizer.size.directories).toBe(3);
   });
 });
