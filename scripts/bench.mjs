@@ -139,6 +139,23 @@ const sync = () => spawnSync('sync');
 const SETTLE_MS = 30_000;
 const deferred = [];
 const deferRemove = (path) => deferred.push(path);
+
+/**
+ * Microseconds to create one empty file in `work` now. This disk is ext4 without a journal, where
+ * the kernel passes over inodes freed in the last one to six minutes on every create
+ * (recently_deleted() in fs/ext4/ialloc.c), so a run started soon after a large delete restores
+ * slowly, whichever tool restores; printed at the start and the end so such a run can be told
+ * from a calm one. The files stay until the end, like every restore's.
+ */
+function fileCreateMicros(work, label) {
+  const dir = mkdtempSync(join(work, `create-probe-${label}-`));
+  deferRemove(dir);
+  const count = 2000;
+  const start = performance.now();
+  for (let i = 0; i < count; i++) closeSync(openSync(join(dir, String(i)), 'wx'));
+  return ((performance.now() - start) * 1000) / count;
+}
+const createNote = (us) => `creating an empty file on the work disk takes ${us.toFixed(0)} µs (2000 files; ${us > 100 ? 'slow: a large delete happened in the last minutes, restores of every tool will be slower' : 'calm'})`;
 const settle = async () => {
   sync();
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
@@ -864,6 +881,7 @@ async function main() {
     note('restic reaches the same share through rclone (`-r rclone:<remote>:<share>/restic-bench`, rclone configured by RCLONE_CONFIG_* variables); the plain pipeline with smbclient, as AzsBackup does.');
     note(`rclone: ${run('rclone', ['version'], { allowFail: true }).stdout.split('\n')[0]}`);
     note('all reads come from the page cache after generation (dropping caches is not permitted here); `sync` runs before each timed step, not inside it.');
+    note(createNote(fileCreateMicros(work, 'start')));
 
     // --- main data set ---------------------------------------------------------------------
     const sizeBytes = Math.round(opts.sizeMiB * MiB);
@@ -1052,6 +1070,7 @@ async function main() {
       }
     }
 
+    log(`\nAt the end, ${createNote(fileCreateMicros(work, 'end'))}.`);
     log('\nDone (a measurement: the exit code does not depend on the targets).');
   } finally {
     await cleanup();
