@@ -104,6 +104,12 @@ export function toAzsError(err: unknown): AzsError {
   });
 }
 
+/** ENOSPC or EDQUOT: a local disk or the user's quota filled up. */
+export function isOutOfSpace(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 export function invalidParameter(parameter: string, value: unknown, allowed: string): AzsError {
   const shown = typeof value === 'string' ? `'${value}'` : String(value);
   return new AzsError('InvalidParameter', `${parameter} ${shown} is not valid: ${allowed}.`, {

@@ -158,6 +158,29 @@ describe('the restore destination: a restore that cannot fit is refused before a
     expect(await readdir(dest)).toEqual([]);
   });
 
+  it('calls a full staging cache full, not the backup damaged, when it cannot hold the list of files', async () => {
+    // One page: the spool's owner record or its first list takes it.
+    const cache = await smallVolume('size=4k');
+    expect((await stamp.run(['config', 'set', '--staging-path', cache])).error).toBeNull();
+    try {
+      const dest = join(stamp.work, 'restore-with-full-cache');
+      const run = await restore(dest);
+      expect(run.exitCode).toBe(4);
+      expect(run.error).toMatchObject({ code: 'StagingSpaceLow', target: cache });
+      expect(run.error?.message).toMatch(/ran out of space while the list of files of backup .* was unpacked there; the backup itself is not affected/);
+      expect(run.error?.remediation).toMatch(/--staging-path/);
+      await expect(readdir(dest)).rejects.toThrow(/ENOENT/);
+      expect(await readdir(cache)).toEqual([]);
+      const verify = await stamp.run(['backup', 'verify', backupId, '--pfx', stamp.cert.pfxPath], { pfxPassword: stamp.cert.pfxPassword });
+      expect(verify.error).toMatchObject({ code: 'StagingSpaceLow', target: cache });
+    } finally {
+      expect((await stamp.run(['config', 'set', '--staging-path', ''])).error).toBeNull();
+    }
+    // The same backup, with the cache back where it has room.
+    const verified = await stamp.run(['backup', 'verify', backupId, '--pfx', stamp.cert.pfxPath], { pfxPassword: stamp.cert.pfxPassword });
+    expect(verified.data).toMatchObject({ Verified: true });
+  });
+
   it('reports a volume that fills up while the restore writes, and removes the partial copy', async () => {
     const dest = await smallVolume('size=1m');
     const run = await restore(dest, 'Links');

@@ -1,10 +1,10 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
 import { pipeline } from 'node:stream';
-import { AzsError } from '../errors.js';
+import { AzsError, isOutOfSpace } from '../errors.js';
 import { createDecryptStream, type Identity } from '../crypto/index.js';
 import type { BackupInfo } from '../catalog/types.js';
 import type { BackupConfiguration } from '../config/types.js';
@@ -142,6 +142,7 @@ class SpoolWriter {
   #pending: string[] = [];
   #length = 0;
   readonly sizer = new RoleSizer();
+  #closed = false;
 
   constructor(readonly path: string) {
     this.#fd = openSync(path, 'wx', 0o600);
@@ -161,8 +162,13 @@ class SpoolWriter {
   }
 
   close(): void {
-    this.flush();
-    closeSync(this.#fd);
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.#fd);
+    }
   }
 }
 
@@ -171,11 +177,17 @@ class SpoolWriter {
  * that dead processes left there are removed first (quietly: they hold no data, only the file
  * lists of a manifest).
  */
-export async function manifestSpool(home: string, config: Pick<BackupConfiguration, 'stagingPath'>): Promise<string> {
+export async function manifestSpool(home: string, config: Pick<BackupConfiguration, 'stagingPath'>, backupId: string): Promise<string> {
   const root = config.stagingPath ?? statePaths(home).staging;
   await openStagingRoot(root);
   const dir = await mkdtemp(join(root, 'manifest-'));
-  await claimStagingFolder(dir);
+  try {
+    await claimStagingFolder(dir);
+  } catch (err) {
+    // Without its owner record no later sweep could tell the folder was abandoned.
+    await rm(dir, { recursive: true, force: true });
+    throw isOutOfSpace(err) ? spoolSpaceLow(root, backupId, err) : err;
+  }
   return dir;
 }
 
@@ -183,6 +195,15 @@ export interface ManifestView {
   header: ManifestHeader;
   /** Only for the roles asked for, so a one-role restore does not spool every role's files. */
   files: Map<string, ExpectedFiles>;
+}
+
+/** A full staging disk is not a damaged manifest: saying so would send the admin to another backup when this one is fine. */
+function spoolSpaceLow(root: string, backupId: string, cause: unknown): AzsError {
+  return new AzsError('StagingSpaceLow', `The staging cache ${root} ran out of space while the list of files of backup ${backupId} was unpacked there; the backup itself is not affected.`, {
+    target: root,
+    remediation: 'Free space on that volume, or point the cache to a larger local volume with azsbackup config set --staging-path.',
+    cause,
+  });
 }
 
 function broken(info: BackupInfo, cause?: unknown): AzsError {
@@ -230,10 +251,17 @@ export async function readManifest(
         spools.get(parsed.role)?.add(line, String(parsed.path), Number(parsed.size) || 0);
       }
     }
-  } catch (err) {
-    throw failure ?? broken(info, err);
-  } finally {
     for (const spool of spools.values()) spool.close();
+  } catch (err) {
+    for (const spool of spools.values()) {
+      try {
+        spool.close();
+      } catch {
+        // the spool is removed with its folder
+      }
+    }
+    if (isOutOfSpace(err)) throw spoolSpaceLow(dirname(spoolDir), info.backupId, err);
+    throw failure ?? broken(info, err);
   }
   if (failure) throw failure;
   if (!header || header.backupId !== info.backupId) throw broken(info);

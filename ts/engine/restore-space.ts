@@ -66,12 +66,6 @@ export async function checkRestoreSpace(destinations: RoleDestination[]): Promis
   }
 }
 
-/** ENOSPC or EDQUOT: the disk or the user's quota filled up. */
-export function isOutOfSpace(err: unknown): boolean {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return code === 'ENOSPC' || code === 'EDQUOT';
-}
-
 /** The same refusal when the space ran out while writing (someone else filled the volume meanwhile). */
 export function ranOutOfSpace(role: string, final: string, cause: unknown): AzsError {
   const where = dirname(final);

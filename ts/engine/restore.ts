@@ -3,7 +3,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { AzsError, invalidParameter } from '../errors.js';
+import { AzsError, invalidParameter, isOutOfSpace } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
 import { createDecompressStream } from '../archive/zstd-decompress.js';
 import { extractTar } from '../archive/tar-reader.js';
@@ -15,7 +15,7 @@ import { findBackup } from './backups.js';
 import { identitiesFor, type KeyMaterial } from './identities.js';
 import { EMPTY_ROLE, ExpectedFiles, manifestSpool, readManifest } from './manifest-reader.js';
 import { openConfiguredTarget } from './share.js';
-import { checkRestoreSpace, isOutOfSpace, ranOutOfSpace } from './restore-space.js';
+import { checkRestoreSpace, ranOutOfSpace } from './restore-space.js';
 import { readRoleArchive } from './volume-reader.js';
 
 export interface RestoreRequest extends KeyMaterial {
@@ -79,7 +79,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
     const identities = await identitiesFor(ctx.home, config, info, request);
     ctx.reporter.progress('Restore', 'Reading the manifest', 0);
     const wanted = (name: string) => !request.roleName || name.toLowerCase() === request.roleName.toLowerCase();
-    spool = await manifestSpool(ctx.home, config);
+    spool = await manifestSpool(ctx.home, config, info.backupId);
     const manifest = await readManifest(target, info, identities, spool, wanted);
     const roles = manifest.header.roles.filter((r) => r.volumes.length > 0);
     const chosen = roles.filter((r) => wanted(r.name));

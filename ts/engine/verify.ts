@@ -47,7 +47,7 @@ export async function verifyBackup(ctx: EngineContext, name: string, keys: KeyMa
       return { BackupId: backupId, Level: 'Checksums', Volumes: info.volumes.length, Bytes: sum(roles), Files: null, Verified: true, Roles: roles };
     }
     const identities = await identitiesFor(ctx.home, config, info, keys);
-    spool = await manifestSpool(ctx.home, config);
+    spool = await manifestSpool(ctx.home, config, info.backupId);
     const manifest = await readManifest(target, info, identities, spool);
     let files = 0;
     for (const role of manifest.header.roles) {
