@@ -17,6 +17,10 @@ function Restore-AzsBackup {
         not registered here needs -DestinationPath. With -DestinationPath it is restored beside
         the originals, one folder per role under that directory, so it can be compared or copied
         by hand. Modes, times, symlinks and empty folders come back; owners too when run as root.
+        Each role is written next to its destination and swapped in only once complete, so that
+        volume must hold the restored roles beside what is there now: a restore that cannot fit
+        stops with AzsBackup.RestoreSpaceLow before writing anything, and one that runs out of
+        space while writing removes its partial copy and leaves the destination as it was.
 
         As in Azs.Backup.Admin, the command asks for confirmation ("Restore from backup at
         location <location>?") unless -Force is given, honours -WhatIf and -Confirm, and returns
