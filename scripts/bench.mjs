@@ -132,6 +132,16 @@ function run(file, args, options = {}) {
 
 const sync = () => spawnSync('sync');
 
+/**
+ * Two decimals, or as many more as it takes for a figure on the wrong side of its target not to
+ * print as the target itself: a ratio of 0.5996 is not "0.600", a listing of 0.5004 s not "0.50".
+ */
+function precise(value, limit, met) {
+  let digits = 2;
+  while (!met && digits < 6 && value.toFixed(digits) === limit.toFixed(digits)) digits++;
+  return value.toFixed(digits);
+}
+
 // Creating files right after a large delete is slow on this ext4 (the kernel scans recently
 // freed inodes on each create), and whichever tool restores next would pay for the previous
 // one's cleanup. So restore outputs are kept until the end, and every timed restore starts
@@ -965,13 +975,7 @@ async function main() {
     }
 
     log('\nTargets (ratios of throughput in this run; > 1 means azsbackup is faster)');
-    // More decimals while the rounding would show a miss as the target (0.597 is not 0.60, and
-    // 0.5996 is not 0.600).
-    const ratioText = (value, limit) => {
-      let digits = 2;
-      while (value < limit && digits < 6 && value.toFixed(digits) === limit.toFixed(digits)) digits++;
-      return `${value.toFixed(digits)}x`;
-    };
+    const ratioText = (value, limit) => `${precise(value, limit, value >= limit)}x`;
     const target = (what, value, limit, text = ratioText(value, limit)) => log(`  ${what.padEnd(56)} ${text.padStart(8)}   target >= ${limit}x   ${verdict(value >= limit)}`);
     const speedup = (mine, theirs) => theirs / mine; // same bytes: the ratio of seconds
     if (resticSmb) {
@@ -991,7 +995,7 @@ async function main() {
     if (opts.listing) {
       log(`\nListing latencies: ${opts.listingCount} backups of a one-file role on the share, then listing (median of 3)`);
       const l = listingLatency({ work, samba, cert, binary: BINARY, pwsh: join(ROOT, '.tools', 'pwsh', 'pwsh'), manifest: join(ROOT, 'AzsBackup.psd1'), count: opts.listingCount, log });
-      const line = (what, seconds, limit) => log(`  ${what.padEnd(58)} ${seconds.toFixed(2)} s   target < ${limit} s   ${verdict(seconds < limit)}`);
+      const line = (what, seconds, limit) => log(`  ${what.padEnd(58)} ${precise(seconds, limit, seconds < limit)} s   target < ${limit} s   ${verdict(seconds < limit)}`);
       line('one-file backup, the first one', l.firstBackup, 1);
       line(`one-file backup, with ${l.count} kept (median of the last 10)`, l.lastBackups, 1);
       line(`azsbackup backup list, ${l.listed} backups, no local cache`, l.listCold, 0.5);
