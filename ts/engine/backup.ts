@@ -20,7 +20,7 @@ import { BACKUP_DATA_VERSION, ENGINE_VERSION } from '../version.js';
 import type { EngineContext } from './context.js';
 import { encryptionPlan, type EncryptionPlan } from './encryption.js';
 import { openConfiguredTarget } from './share.js';
-import { prepareStaging, removeStaging } from './staging.js';
+import { MANIFEST_LINE_BYTES, prepareStaging, removeStaging } from './staging.js';
 import { Uploader } from './uploader.js';
 import { VolumeWriter } from './volume-writer.js';
 import { ManifestWriter } from './manifest-writer.js';
@@ -106,7 +106,8 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
   try {
     const checked = await checkSources(config.roles);
     const dataBytes = checked.reduce((sum, c) => sum + c.bytes, 0);
-    const prepared = await prepareStaging(config.stagingPath ?? paths.staging, backupId, dataBytes, config.volumeSizeBytes);
+    const manifestBytes = checked.reduce((sum, c) => sum + c.manifestBytes, 0);
+    const prepared = await prepareStaging(config.stagingPath ?? paths.staging, backupId, dataBytes, config.volumeSizeBytes, manifestBytes);
     staging = prepared.dir;
     for (const left of prepared.swept) ctx.reporter.warning(`Removed a staging folder an earlier run left behind when it ended: ${left}.`);
     const folder = backupFolder(backupId);
@@ -188,13 +189,15 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
 }
 
 async function checkSources(roles: RoleSource[]) {
-  const out: Array<{ role: RoleSource; bytes: number; rejected: AzsError | null }> = [];
+  const out: Array<{ role: RoleSource; bytes: number; manifestBytes: number; rejected: AzsError | null }> = [];
   for (const role of roles) {
     try {
       await checkRoleSource(role);
-      out.push({ role, bytes: measureTree(role.path).bytes, rejected: null });
+      const tree = measureTree(role.path);
+      const perLine = MANIFEST_LINE_BYTES + Buffer.byteLength(role.name);
+      out.push({ role, bytes: tree.bytes, manifestBytes: tree.files * perLine + tree.pathBytes, rejected: null });
     } catch (err) {
-      out.push({ role, bytes: 0, rejected: toAzsError(err) });
+      out.push({ role, bytes: 0, manifestBytes: 0, rejected: toAzsError(err) });
     }
   }
   if (out.every((o) => o.rejected)) {

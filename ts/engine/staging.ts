@@ -67,14 +67,21 @@ export async function sweepStaging(root: string, probe: ProcessProbe = systemPro
   return removed;
 }
 
+/** A manifest line besides its path and role name: keys, size, time and SHA-256 (161 bytes measured). */
+export const MANIFEST_LINE_BYTES = 170;
+
 /**
  * The local cache where volumes are compressed and encrypted before they are copied to the
  * share (seed 003: it needs free space of at least 10 % of the data set). Our pipeline also holds
- * up to two volumes at once, so whichever is larger is required.
+ * up to two volumes at once beside the manifest's lines (about 200 bytes a file: 200 MB for a
+ * million files), and at the end the lines and the sealed manifest together; whichever is
+ * largest is required.
  */
-export function stagingRequirement(dataBytes: number, volumeSize: number): number {
-  const pipelineNeed = Math.min(dataBytes, 2 * volumeSize) + 16 * 1024 * 1024;
-  return Math.max(Math.ceil(dataBytes * 0.1), pipelineNeed);
+export function stagingRequirement(dataBytes: number, volumeSize: number, manifestBytes = 0): number {
+  const slack = 16 * 1024 * 1024;
+  const whilePacking = Math.min(dataBytes, 2 * volumeSize) + manifestBytes + slack;
+  const whileSealing = 2 * manifestBytes + slack;
+  return Math.max(Math.ceil(dataBytes * 0.1), whilePacking, whileSealing);
 }
 
 /** Creates the staging cache if needed and sweeps it; returns what the sweep removed. */
@@ -89,15 +96,15 @@ export interface PreparedStaging {
   swept: string[];
 }
 
-export async function prepareStaging(stagingRoot: string, backupId: string, dataBytes: number, volumeSize: number): Promise<PreparedStaging> {
+export async function prepareStaging(stagingRoot: string, backupId: string, dataBytes: number, volumeSize: number, manifestBytes = 0): Promise<PreparedStaging> {
   const swept = await openStagingRoot(stagingRoot);
   const fs = await statfs(stagingRoot);
   const free = Number(fs.bavail) * Number(fs.bsize);
-  const need = stagingRequirement(dataBytes, volumeSize);
+  const need = stagingRequirement(dataBytes, volumeSize, manifestBytes);
   if (free < need) {
     throw new AzsError(
       'StagingSpaceLow',
-      `The staging cache ${stagingRoot} has ${formatCapacity(free)} free; this backup of ${formatCapacity(dataBytes)} needs at least ${formatCapacity(need)} there (10 % of the data set, and room for two volumes).`,
+      `The staging cache ${stagingRoot} has ${formatCapacity(free)} free; this backup of ${formatCapacity(dataBytes)} needs at least ${formatCapacity(need)} there (10 % of the data set, and room for two volumes and the list of its files).`,
       {
         target: stagingRoot,
         remediation: 'Free space on that volume, or point the cache to a larger local volume with azsbackup config set --staging-path.',

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { claimStagingFolder, prepareStaging, sweepStaging } from '../../../ts/engine/staging.js';
+import { claimStagingFolder, prepareStaging, stagingRequirement, sweepStaging } from '../../../ts/engine/staging.js';
 import { systemProbe } from '../../../ts/util/process-identity.js';
 
 const root = mkdtempSync(join(tmpdir(), 'azsb-staging-'));
@@ -95,5 +95,23 @@ describe('the staging cache after a crash', () => {
     // A second run while this one still works leaves its folder alone.
     expect(await sweepStaging(cache)).toEqual([]);
     expect(existsSync(prepared.dir)).toBe(true);
+  });
+});
+
+describe('stagingRequirement: what the staging cache must have free before a backup starts', () => {
+  const MiB = 1024 * 1024;
+  it('is 10 % of the data set (seed 003) when that is the largest', () => {
+    expect(stagingRequirement(10_000 * MiB, 256 * MiB)).toBe(1000 * MiB);
+  });
+
+  it('holds two volumes and the manifest lines while packing, with 16 MiB to spare', () => {
+    expect(stagingRequirement(1000 * MiB, 256 * MiB)).toBe(512 * MiB + 16 * MiB);
+    expect(stagingRequirement(1000 * MiB, 256 * MiB, 200 * MiB)).toBe(712 * MiB + 16 * MiB);
+    expect(stagingRequirement(8 * MiB, 256 * MiB, 1 * MiB)).toBe(9 * MiB + 16 * MiB);
+  });
+
+  it('holds the lines and the sealed manifest at the end, when many small files make them the largest', () => {
+    // A million empty files: no data, ~200 MB of lines, sealed into a manifest as large.
+    expect(stagingRequirement(0, 256 * MiB, 200 * MiB)).toBe(400 * MiB + 16 * MiB);
   });
 });

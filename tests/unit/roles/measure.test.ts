@@ -8,7 +8,7 @@ import { measureTree } from '../../../ts/roles/measure.js';
 const root = mkdtempSync(join(tmpdir(), 'azsb-measure-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-it('counts the regular files and their bytes under a tree, without following links', () => {
+it('counts the regular files, their bytes and their paths\' bytes under a tree, without following links', () => {
   mkdirSync(join(root, 'a', 'b'), { recursive: true });
   writeFileSync(join(root, 'top.txt'), 'x'.repeat(10));
   writeFileSync(join(root, 'a', 'one.bin'), Buffer.alloc(1000));
@@ -19,14 +19,18 @@ it('counts the regular files and their bytes under a tree, without following lin
     symlinkSync(outside, join(root, 'a', 'link-to-dir'));
     symlinkSync(join(outside, 'big'), join(root, 'link-to-file'));
     execFileSync('mkfifo', [join(root, 'a', 'fifo')]);
-    expect(measureTree(root)).toEqual({ bytes: 1012, files: 3 });
+    // Path bytes: top.txt 7, a/one.bin 9, a/b/two.json 12.
+    expect(measureTree(root)).toEqual({ bytes: 1012, files: 3, pathBytes: 28 });
     writeFileSync(join(root, 'a', 'b', 'three'), 'abc');
-    expect(measureTree(root)).toEqual({ bytes: 1015, files: 4 });
+    expect(measureTree(root)).toEqual({ bytes: 1015, files: 4, pathBytes: 37 });
+    // In UTF-8 bytes, as the manifest stores them: 'naïve' is 6.
+    writeFileSync(join(root, 'naïve'), 'z');
+    expect(measureTree(root)).toEqual({ bytes: 1016, files: 5, pathBytes: 43 });
   } finally {
     rmSync(outside, { recursive: true, force: true });
   }
 });
 
 it('skips what it cannot list and answers zero for a missing root', () => {
-  expect(measureTree(join(root, 'missing'))).toEqual({ bytes: 0, files: 0 });
+  expect(measureTree(join(root, 'missing'))).toEqual({ bytes: 0, files: 0, pathBytes: 0 });
 });
