@@ -32,14 +32,7 @@ export class ExpectedFiles {
   matchedFiles = 0;
   matchedBytes = 0;
 
-  /**
-   * @param listed what the manifest lists for the role: its files and the space they take once
-   *   restored (each rounded up to a 4 KiB allocation unit), for the restore's free-space check.
-   */
-  constructor(
-    readonly spoolPath: string | null,
-    readonly listed: RoleSize = EMPTY_ROLE,
-  ) {
+  constructor(readonly spoolPath: string | null) {
     this.#fd = spoolPath === null ? null : openSync(spoolPath, 'r');
     if (this.#fd === null) this.#eof = true;
   }
@@ -195,6 +188,8 @@ export interface ManifestView {
   header: ManifestHeader;
   /** Only for the roles asked for, so a one-role restore does not spool every role's files. */
   files: Map<string, ExpectedFiles>;
+  /** The same roles' sizes once restored, for the restore's free-space check. */
+  sizes: Map<string, RoleSize>;
 }
 
 /** A full staging disk is not a damaged manifest: saying so would send the admin to another backup when this one is fine. */
@@ -266,6 +261,10 @@ export async function readManifest(
   if (failure) throw failure;
   if (!header || header.backupId !== info.backupId) throw broken(info);
   const files = new Map<string, ExpectedFiles>();
-  for (const [role, spool] of spools) files.set(role, new ExpectedFiles(spool.path, spool.sizer.size));
-  return { header, files };
+  const sizes = new Map<string, RoleSize>();
+  for (const [role, spool] of spools) {
+    files.set(role, new ExpectedFiles(spool.path));
+    sizes.set(role, spool.sizer.size);
+  }
+  return { header, files, sizes };
 }

@@ -13,10 +13,11 @@ export interface RoleDestination {
 
 const BESIDE = ' (the restore is written beside the current copy, which keeps its space until the restored one replaces it)';
 
-function spaceLow(where: string, roles: string[], message: string): AzsError {
+function spaceLow(where: string, roles: string[], message: string, cause?: unknown): AzsError {
   return new AzsError('RestoreSpaceLow', `${message} Nothing was restored.`, {
     target: where,
     remediation: `Free space on the volume that holds ${where}, or pass -DestinationPath to restore ${roles.length === 1 ? 'the role' : 'the roles'} to a larger one.`,
+    ...(cause !== undefined ? { cause } : {}),
   });
 }
 
@@ -69,6 +70,5 @@ export async function checkRestoreSpace(destinations: RoleDestination[]): Promis
 /** The same refusal when the space ran out while writing (someone else filled the volume meanwhile). */
 export function ranOutOfSpace(role: string, final: string, cause: unknown): AzsError {
   const where = dirname(final);
-  const error = spaceLow(where, [role], `The volume that holds ${where} ran out of space while role ${role} was restored to ${final}; the partial copy was removed and ${final} is as it was.`);
-  return new AzsError(error.code, error.message, { target: where, remediation: error.remediation, cause });
+  return spaceLow(where, [role], `The volume that holds ${where} ran out of space while role ${role} was restored to ${final}; the partial copy was removed and ${final} is as it was.`, cause);
 }

@@ -91,7 +91,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
     }
 
     const finals = chosen.map((role) => restoreTarget(role, config.roles, request.destination));
-    await checkRestoreSpace(chosen.map((role, i) => ({ role: role.name, final: finals[i]!, size: manifest.files.get(role.name)?.listed ?? EMPTY_ROLE })));
+    await checkRestoreSpace(chosen.map((role, i) => ({ role: role.name, final: finals[i]!, size: manifest.sizes.get(role.name) ?? EMPTY_ROLE })));
     const suffix = randomBytes(4).toString('hex');
     let done = 0;
     for (const [i, role] of chosen.entries()) {
