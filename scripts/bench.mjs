@@ -142,10 +142,9 @@ function precise(value, limit, met) {
   return value.toFixed(digits);
 }
 
-// Creating files right after a large delete is slow on this ext4 (the kernel scans recently
-// freed inodes on each create), and whichever tool restores next would pay for the previous
-// one's cleanup. So restore outputs are kept until the end, and every timed restore starts
-// after the disk has settled.
+// Creating files right after a large delete is slow on this disk (see fileCreateMicros), and
+// whichever tool restores next would pay for the previous one's cleanup. So restore outputs are
+// kept until the end, and every timed restore starts after 30 s of quiet for the writeback.
 const SETTLE_MS = 30_000;
 const deferred = [];
 const deferRemove = (path) => deferred.push(path);
