@@ -187,11 +187,14 @@ describe('the Azure Blob target on Azurite', () => {
       const data = randomBytes(3 * BLOB_BLOCK_SIZE);
       const file = path.join(scratch, 'atomic.bin');
       await writeFile(file, data);
-      const held = proxy.holdAfter(BLOB_BLOCK_SIZE + MiB);
+      // Two blocks go up at a time: past two blocks' worth, at least one was sent whole.
+      const held = proxy.holdAfter(2 * BLOB_BLOCK_SIZE + MiB);
       const upload = through.upload(file, 'MASBackup/b/KeyVault.000.azsb');
       upload.catch(() => undefined);
       await held;
-      // More than one block is on the server, staged but not committed: invisible.
+      const staged = admin('atomic').getBlockBlobClient('MASBackup/b/KeyVault.000.azsb');
+      await expect.poll(async () => (await staged.getBlockList('uncommitted')).uncommittedBlocks?.length ?? 0).toBeGreaterThan(0);
+      // A block is on the server, staged but not committed: invisible.
       expect(await blobNames('atomic')).toEqual([]);
       expect(await (await keyTarget('atomic')).list('MASBackup')).toEqual([]);
       proxy.release();

@@ -1,7 +1,9 @@
 /**
- * A loopback TCP relay in front of a test server, so a test can cut the connection at a chosen
- * point of a transfer instead of racing a timer: once `holdAfter` bytes have gone up, the relay
- * stops forwarding and reports it, and the test stops the server behind it with data in flight.
+ * A loopback TCP relay in front of a test server, so a test can stop a transfer at a chosen
+ * point instead of racing a timer: once `holdAfter` bytes have gone up, the relay stops reading
+ * from its clients and reports it. Held bytes are kept, not dropped, so `release` lets every
+ * request finish on its own connection, exactly as if the network had stalled; `sever` is the
+ * dead endpoint instead.
  */
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 
@@ -11,11 +13,17 @@ export interface TcpProxy {
   uploaded(): number;
   /** Stop forwarding once this many more bytes have gone up; resolves when that happens. */
   holdAfter(bytes: number): Promise<void>;
-  /** Forward normally again (connections held so far are closed). */
+  /** Forward the held bytes and go on normally. */
   release(): void;
   /** Behave like a dead endpoint: close every connection now and each new one at once. */
   sever(): void;
   close(): Promise<void>;
+}
+
+interface Held {
+  client: Socket;
+  upstream: Socket;
+  rest: Buffer;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
@@ -24,6 +32,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   let reached: (() => void) | null = null;
   let severed = false;
   const sockets = new Set<Socket>();
+  const held = new Set<Held>();
 
   const server: Server = createServer((client) => {
     if (severed) {
@@ -44,15 +53,19 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     upstream.on('close', drop);
     client.on('close', drop);
     upstream.connect(targetPort, '127.0.0.1');
-    upstream.on('data', (chunk: Buffer) => {
-      if (total < limit) client.write(chunk);
-    });
+    upstream.pipe(client);
     client.on('data', (chunk: Buffer) => {
-      if (total >= limit) return;
       const room = limit - total;
       const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
-      total += part.length;
-      upstream.write(part);
+      if (part.length > 0) {
+        total += part.length;
+        upstream.write(part);
+      }
+      if (part.length < chunk.length) {
+        // Stalled, not lost: the rest of this chunk goes up on release.
+        client.pause();
+        held.add({ client, upstream, rest: chunk.subarray(part.length) });
+      }
       if (total >= limit && reached) {
         const done = reached;
         reached = null;
@@ -62,6 +75,12 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+
+  const destroyAll = () => {
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+    held.clear();
+  };
 
   return {
     port,
@@ -73,17 +92,20 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       }),
     sever: () => {
       severed = true;
-      for (const s of sockets) s.destroy();
-      sockets.clear();
+      destroyAll();
     },
     release: () => {
       severed = false;
       limit = Number.POSITIVE_INFINITY;
-      for (const s of sockets) s.destroy();
-      sockets.clear();
+      for (const { client, upstream, rest } of held) {
+        total += rest.length;
+        upstream.write(rest);
+        client.resume();
+      }
+      held.clear();
     },
     close: async () => {
-      for (const s of sockets) s.destroy();
+      destroyAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
