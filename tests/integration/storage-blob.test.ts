@@ -193,7 +193,7 @@ describe('the Azure Blob target on Azurite', () => {
       upload.catch(() => undefined);
       await held;
       const staged = admin('atomic').getBlockBlobClient('MASBackup/b/KeyVault.000.azsb');
-      await expect.poll(async () => (await staged.getBlockList('uncommitted')).uncommittedBlocks?.length ?? 0).toBeGreaterThan(0);
+      await expect.poll(async () => (await staged.getBlockList('uncommitted')).uncommittedBlocks?.length ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
       // A block is on the server, staged but not committed: invisible.
       expect(await blobNames('atomic')).toEqual([]);
       expect(await (await keyTarget('atomic')).list('MASBackup')).toEqual([]);
