@@ -65,7 +65,11 @@ for (const [entry, outfile] of [
 // A 1 MiB semi-space makes V8 scavenge often enough that the short-lived Buffers of the
 // streaming paths (crypto and zlib outputs) are freed young instead of piling up until an
 // external-memory GC (measured on a 1 GiB restore: peak RSS 197 -> 162 MB).
-const SEA_EXEC_ARGV = ['--max-semi-space-size=1'];
+// With so small a young generation, per-file objects are promoted early and wait for a full
+// collection; V8's default heap growth then lets dead ones and the Buffers they hold pile up
+// with the file count. A 10 % growth step collects sooner: a million-file backup peaked at
+// 153 MB instead of 207, for about 7 % more time on a 1 GiB mixed tree (docs/BENCHMARK.md).
+const SEA_EXEC_ARGV = ['--max-semi-space-size=1', '--heap-growing-percent=10'];
 
 /**
  * One SEA blob from the bundle. The code cache (V8's compiled bundle) is tied to the platform
