@@ -42,7 +42,7 @@ function usage() {
   --no-plain            skip the plain pipeline (tar | zstd -1 -T1 | smbclient put)
   --small-files N       files in the small-file tree (default 100000)
   --no-small-files      skip the small-file tree
-  --file-series LIST    file counts for the peak-RSS series over small-file trees (default 1000,100000,1000000)
+  --file-series LIST    file counts for the peak-RSS series, each point the same data (default 1000,100000,1000000)
   --no-file-series      skip it
   --no-blob             skip the Azure Blob (Azurite) run beside the SMB one
   --no-listing          skip the listing latencies (backups accumulated on the share)
@@ -465,15 +465,16 @@ function generateDataSet(root, totalBytes, seed) {
 
 /**
  * Many small files: `count` JSON documents of 400–1300 bytes (about 81 MiB for 100 000), 1 000
- * per folder, like a configuration store. Returns the same digest shape as generateDataSet.
+ * per folder, like a configuration store; `scale` times larger each when given. Returns the same
+ * digest shape as generateDataSet.
  */
-function generateSmallFiles(root, count, seed) {
+function generateSmallFiles(root, count, seed, scale = 1) {
   const rng = prng(seed + 7919);
   const words = vocabulary(rng, 800);
   const digest = new Map();
   for (let i = 0; i < count; i++) {
     const rel = `store/${String(Math.floor(i / 1000)).padStart(3, '0')}/${rng.pick(words)}-${i}.json`;
-    const buf = Buffer.from(textContent(rng, words, rng.int(400, 1300), 'json'));
+    const buf = Buffer.from(textContent(rng, words, rng.int(400 * scale, 1300 * scale), 'json'));
     if (i % 1000 === 0) mkdirSync(join(root, dirname(rel)), { recursive: true });
     writeFileSync(join(root, rel), buf);
     digest.set(rel, { size: buf.length, sha256: createHash('sha256').update(buf).digest('hex') });
@@ -1047,16 +1048,21 @@ async function main() {
     }
     // --- RSS over file counts ----------------------------------------------------------------
     if (opts.fileSeries.length > 0) {
-      log('\nPeak-RSS series over file counts (azsbackup only, small-file trees, backup + restore over SMB)');
+      // Every point holds the same bytes, so the series shows what the file count costs. With
+      // 400–1300-byte files everywhere, the 1 000-file point would be 1 MiB: too little to fill
+      // the pipeline's buffers, and a size series, not a file-count one.
+      const counts = [...opts.fileSeries].sort((a, b) => a - b);
+      const most = counts[counts.length - 1];
+      log(`\nPeak-RSS series over file counts (azsbackup only, backup + restore over SMB; every point the same data, the ${most}-file tree's: fewer files are larger)`);
       const points = [];
-      for (const count of [...opts.fileSeries].sort((a, b) => a - b)) {
-        if (small && small.files === count) {
+      for (const count of counts) {
+        if (small && small.files === count && count === most) {
           points.push({ count, r: small.azsb });
           continue;
         }
         const dir = join(work, 'data', `files-${count}`);
         const t0 = performance.now();
-        const g = generateSmallFiles(dir, count, opts.seed);
+        const g = generateSmallFiles(dir, count, opts.seed, most / count);
         log(`  ${count} files (${fmtSize(g.bytes)}) generated in ${((performance.now() - t0) / 1000).toFixed(0)} s, running ...`);
         const r = await azsbackupRun({ work, samba, cert, data: { dir, ...g }, tag: `files-${count}`, volumeSizeMiB: opts.volumeSizeMiB });
         rmSync(dir, { recursive: true, force: true });
