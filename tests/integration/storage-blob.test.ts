@@ -206,6 +206,40 @@ describe('the Azure Blob target on Azurite', () => {
     }
   });
 
+  it('sends a staged block and the commit again when their response comes back torn, and gives up after three', async () => {
+    const proxy = await startTcpProxy(azurite.port);
+    try {
+      const through = await keyTarget('torn', azurite.accountKey, proxy.port);
+      await through.ensureDirectory('MASBackup');
+      const data = randomBytes(MiB);
+      const file = path.join(scratch, 'torn.bin');
+      await writeFile(file, data);
+
+      // One block: the staging request's answer torn, then (another upload) the commit's. Each
+      // request is sent once more and succeeds.
+      proxy.garbleResponses(1);
+      await through.upload(file, 'MASBackup/b/KeyVault.000.azsb');
+      expect(proxy.garbled()).toBe(1);
+      proxy.garbleResponses(1, 1);
+      await through.upload(file, 'MASBackup/b/KeyVault.001.azsb');
+      proxy.garbleResponses(0);
+      expect(proxy.garbled()).toBe(2);
+      for (const name of ['MASBackup/b/KeyVault.000.azsb', 'MASBackup/b/KeyVault.001.azsb']) {
+        expect(sha256(await (await keyTarget('torn')).readFile(name))).toBe(sha256(data));
+      }
+
+      // Every answer torn: the upload fails as unreachable after its tries, and nothing shows.
+      proxy.garbleResponses(Number.POSITIVE_INFINITY);
+      const err = await expectAzsError(through.upload(file, 'MASBackup/c/KeyVault.000.azsb'), 'ShareConnectivity');
+      proxy.garbleResponses(0);
+      expect(err.message).toContain('HPE_');
+      expect(proxy.garbled()).toBe(2 + 3);
+      expect(await blobNames('torn')).toEqual(['MASBackup/b/KeyVault.000.azsb', 'MASBackup/b/KeyVault.001.azsb']);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('renames by copying block by block, then deleting the source', async () => {
     const target = await keyTarget('renaming');
     const data = randomBytes(BLOB_BLOCK_SIZE + 4321);

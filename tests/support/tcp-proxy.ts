@@ -3,7 +3,7 @@
  * point instead of racing a timer: once `holdAfter` bytes have gone up, the relay stops reading
  * from its clients and reports it. Held bytes are kept, not dropped, so `release` lets every
  * request finish on its own connection, exactly as if the network had stalled; `sever` is the
- * dead endpoint instead.
+ * dead endpoint instead, and `garbleResponses` a network that tears what comes back.
  */
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 
@@ -15,6 +15,14 @@ export interface TcpProxy {
   holdAfter(bytes: number): Promise<void>;
   /** Forward the held bytes and go on normally. */
   release(): void;
+  /**
+   * Garble the first byte of `count` chunks that come back from the server, after letting
+   * `skip` through, as a network that tore a response would: the client's HTTP parser rejects
+   * each one. A short response (no body) is one chunk on loopback.
+   */
+  garbleResponses(count: number, skip?: number): void;
+  /** Chunks garbled so far. */
+  garbled(): number;
   /** Behave like a dead endpoint: close every connection now and each new one at once. */
   sever(): void;
   close(): Promise<void>;
@@ -31,6 +39,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   let limit = Number.POSITIVE_INFINITY;
   let reached: (() => void) | null = null;
   let severed = false;
+  let toGarble = 0;
+  let toSkip = 0;
+  let garbled = 0;
   const sockets = new Set<Socket>();
   const held = new Set<Held>();
 
@@ -53,7 +64,19 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     upstream.on('close', drop);
     client.on('close', drop);
     upstream.connect(targetPort, '127.0.0.1');
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      let out = chunk;
+      if (toSkip > 0) toSkip--;
+      else if (toGarble > 0) {
+        toGarble--;
+        garbled++;
+        out = Buffer.from(chunk);
+        out[0] = 0x58; // 'X' where "HTTP/1.1" starts
+      }
+      if (!client.write(out)) upstream.pause();
+    });
+    client.on('drain', () => upstream.resume());
+    upstream.on('end', () => client.end());
     client.on('data', (chunk: Buffer) => {
       const room = limit - total;
       const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
@@ -90,6 +113,11 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         limit = total + bytes;
         reached = resolve;
       }),
+    garbleResponses: (count, skip = 0) => {
+      toGarble = count;
+      toSkip = skip;
+    },
+    garbled: () => garbled,
     sever: () => {
       severed = true;
       destroyAll();

@@ -9,7 +9,7 @@ import {
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import { AzsError } from '../errors.js';
-import { blobError, classifyBlobError } from './blob-errors.js';
+import { blobError, blobErrorCode, classifyBlobError } from './blob-errors.js';
 import type { BlobLocation } from './blob-url.js';
 import type { Capacity, RemoteEntry, StorageTarget } from './target.js';
 import { splitRelativePath } from './unc.js';
@@ -39,6 +39,25 @@ const DEFAULT_RETRY: NonNullable<StoragePipelineOptions['retryOptions']> = {
   // the connection would hang the backup; five minutes is far beyond one 8 MiB block.
   tryTimeoutInMs: 5 * 60_000,
 };
+
+/** Tries of one staging or commit request whose response came back torn. */
+const TORN_RESPONSE_TRIES = 3;
+
+/**
+ * The SDK's retry policy retries a reset or refused connection, but not a response its HTTP
+ * parser rejected (HPE_*), which is what a proxy or a network that tears a response produces.
+ * Staging a block under the same id and committing the same list are idempotent, so such a
+ * request is simply sent again rather than failing the whole backup.
+ */
+async function againIfTorn<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (err) {
+      if (attempt >= TORN_RESPONSE_TRIES || !blobErrorCode(err)?.startsWith('HPE_')) throw err;
+    }
+  }
+}
 
 function blockId(index: number): string {
   // Block ids of one blob must all have the same length.
@@ -154,12 +173,12 @@ export class BlobTarget implements StorageTarget {
         const length = Math.min(BLOB_BLOCK_SIZE, size - start);
         ids[index] = blockId(index);
         // A factory, so a retried request reads the block from the file again instead of buffering it.
-        await blob.stageBlock(ids[index]!, () => createReadStream(localFile, { start, end: start + length - 1, highWaterMark: 1024 * 1024 }), length);
+        await againIfTorn(() => blob.stageBlock(ids[index]!, () => createReadStream(localFile, { start, end: start + length - 1, highWaterMark: 1024 * 1024 }), length));
       }
     };
     try {
       await Promise.all(Array.from({ length: Math.min(BLOB_UPLOAD_CONCURRENCY, count) }, worker));
-      await blob.commitBlockList(ids);
+      await againIfTorn(() => blob.commitBlockList(ids));
     } catch (err) {
       throw blobError(err, this.description, `uploading '${relPath}'`);
     }
