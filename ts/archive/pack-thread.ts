@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { AzsError } from '../errors.js';
 import { deferred } from '../util/deferred.js';
+import { BufferPool } from '../util/lent-buffers.js';
 import { decodeFiles, fromErrorRecord, type FromWorker, type PackWorkerData, type ToWorker } from './pack-protocol.js';
 import { packDirectory, type PackOptions, type PackResult, type PackSummary } from './tar-writer.js';
 
@@ -23,6 +24,14 @@ export const PACK_WORKER_ASSET = 'pack-worker.cjs';
  * packed ahead of the consumer, whatever the data.
  */
 const RING_SIZE = 1024 * 1024;
+
+/**
+ * What this thread copies out of the ring at a time, in buffers lent from a pool: a batch. A few
+ * are in flight between here and the compressor (the stream's buffer, the byte counter, the
+ * compressor's current write).
+ */
+const PIECE_SIZE = 256 * 1024;
+const PIECES_KEPT = 4;
 
 let located: PackWorkerSource | null | undefined;
 
@@ -54,6 +63,7 @@ export function packDirectoryOnThread(root: string, options: ThreadPackOptions, 
   if (source === null) return packDirectory(root, { ...options, collectFiles: false });
 
   const ringBuffer = new SharedArrayBuffer(RING_SIZE);
+  const pool = new BufferPool(PIECE_SIZE, PIECES_KEPT);
   const ring = new Uint8Array(ringBuffer);
   const workerData: PackWorkerData = { root, ring: ringBuffer };
   if (options.maxAttempts !== undefined) workerData.maxAttempts = options.maxAttempts;
@@ -78,17 +88,20 @@ export function packDirectoryOnThread(root: string, options: ThreadPackOptions, 
     if (options.onPacked && files !== '') for (const f of decodeFiles(files)) options.onPacked(f);
   };
 
-  /** Copies what the ring holds into a Buffer of this thread, frees it, and ends when all is out. */
+  /**
+   * Copies what the ring holds into buffers of this thread, frees it, and ends when all is out.
+   * The buffers are lent: the compressor hands each back once it has copied it into its block.
+   */
   const pump = () => {
     while (wanted && taken < filled) {
-      const chunk = Buffer.allocUnsafe(filled - taken);
+      const chunk = pool.lend(Math.min(filled - taken, PIECE_SIZE));
       for (let got = 0; got < chunk.length; ) {
         const at = (taken + got) % ring.length;
         const n = Math.min(chunk.length - got, ring.length - at);
         chunk.set(ring.subarray(at, at + n), got);
         got += n;
       }
-      taken = filled;
+      taken += chunk.length;
       tell({ t: 'consumed', upTo: taken });
       wanted = stream.push(chunk);
     }

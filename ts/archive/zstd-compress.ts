@@ -53,6 +53,7 @@ export interface CompressStats {
 export type CompressStream = Transform & { readonly stats: CompressStats };
 
 import { MAGIC, MAX_FRAME_CONTENT, MAX_RAW_BLOCK } from './zstd-frames.js';
+import { handBack } from '../util/lent-buffers.js';
 
 /**
  * One zstd frame holding `data` uncompressed in Raw_Blocks (RFC 8878 3.1.1), with its content
@@ -246,6 +247,8 @@ class BlockCompressor extends Transform {
           await this.drainTo(this.concurrency - 1);
         }
       }
+      // Every byte is in a block of ours and no view of the chunk was kept: a lent chunk can go back.
+      handBack(chunk);
     })().then(() => callback(), callback);
   }
 

@@ -23,15 +23,22 @@ export function sealChunk(payloadKey: Buffer, counter: number, last: boolean, pl
 
 /**
  * The sealed chunk as pieces to write in order (ciphertext, tag): joining them would copy every
- * byte of the backup once more for nothing.
+ * byte of the backup once more for nothing. The plaintext may come in pieces too (a chunk that
+ * straddles two writes): each is encrypted where it lies rather than first copied into one.
  */
-export function sealChunkParts(payloadKey: Buffer, counter: number, last: boolean, plaintext: Buffer): Buffer[] {
+export function sealChunkParts(payloadKey: Buffer, counter: number, last: boolean, plaintext: Buffer | readonly Buffer[]): Buffer[] {
   const cipher = createCipheriv('aes-256-gcm', payloadKey, chunkNonce(counter, last), {
     authTagLength: TAG_LENGTH,
   });
-  const body = cipher.update(plaintext);
+  const out: Buffer[] = [];
+  for (const piece of Buffer.isBuffer(plaintext) ? [plaintext] : plaintext) {
+    const body = cipher.update(piece);
+    if (body.length > 0) out.push(body);
+  }
   const tail = cipher.final(); // always empty for GCM; kept so nothing is lost if that changed
-  return tail.length > 0 ? [body, tail, cipher.getAuthTag()] : [body, cipher.getAuthTag()];
+  if (tail.length > 0) out.push(tail);
+  out.push(cipher.getAuthTag());
+  return out;
 }
 
 /**

@@ -72,7 +72,7 @@ export function createEncryptStream(
         pending.push(Buffer.isBuffer(data) ? data : Buffer.from(data));
         // Strictly more than a chunk: only then is it certain this chunk is not the last one.
         while (pending.length > CHUNK_SIZE) {
-          for (const piece of sealChunkParts(payloadKey, counter++, false, pending.take(CHUNK_SIZE))) this.push(piece);
+          for (const piece of sealChunkParts(payloadKey, counter++, false, pending.takeParts(CHUNK_SIZE))) this.push(piece);
         }
         callback();
       } catch (err) {
@@ -82,7 +82,7 @@ export function createEncryptStream(
     flush(this: Transform, callback: TransformCallback) {
       try {
         sendHeader(this);
-        for (const piece of sealChunkParts(payloadKey, counter++, true, pending.take(pending.length))) this.push(piece);
+        for (const piece of sealChunkParts(payloadKey, counter++, true, pending.takeParts(pending.length))) this.push(piece);
         payloadKey.fill(0);
         callback();
       } catch (err) {

@@ -7,6 +7,7 @@ import { packDirectoryOnThread, packWorkerSource, type PackWorkerSource } from '
 import { packArchive, packDirectory, type PackedFile } from '../../../ts/archive/tar-writer.js';
 import { AzsError } from '../../../ts/errors.js';
 import { decodeFiles, encodeFiles } from '../../../ts/archive/pack-protocol.js';
+import { handBack } from '../../../ts/util/lent-buffers.js';
 import { collect, makeTree, removeDir, sha256, tempDir } from './helpers.js';
 
 // The worker as the engine binary runs it: ts/archive/pack-worker.ts bundled the way
@@ -75,6 +76,30 @@ describe('packing on a thread of its own', () => {
     // Some ninety pieces and batches; with reuse a handful of buffers carried all of them.
     expect(fresh.memory).toBeGreaterThan(50);
     expect(reused.memory).toBeLessThanOrEqual(6);
+  });
+
+  it('lends what it copies out of the ring: a consumer that hands each piece back gets the same few buffers', async () => {
+    const root = await tree('lend');
+    for (let i = 0; i < 40; i++) await writeFile(path.join(root, `part-${i}.bin`), Buffer.alloc(200_000, i));
+    const read = async (giveBack: boolean) => {
+      const memory = new Set<ArrayBufferLike>();
+      const copies: Buffer[] = [];
+      const { stream, done } = packDirectoryOnThread(root, {}, source);
+      for await (const piece of stream as AsyncIterable<Buffer>) {
+        memory.add(piece.buffer);
+        copies.push(Buffer.from(piece));
+        if (giveBack) handBack(piece);
+      }
+      await done;
+      return { memory: memory.size, bytes: Buffer.concat(copies) };
+    };
+    const kept = await read(false);
+    const returned = await read(true);
+    expect(sha256(returned.bytes)).toBe(sha256(kept.bytes));
+    expect(sha256(returned.bytes)).toBe(sha256(await collect(packDirectory(root).stream)));
+    // 8 MB in pieces of at most 256 KiB: thirty or more buffers when none come back, a handful when they do.
+    expect(kept.memory).toBeGreaterThanOrEqual(30);
+    expect(returned.memory).toBeLessThanOrEqual(8);
   });
 
   it('sends settled files as text that keeps any path a file system allows but NUL', () => {

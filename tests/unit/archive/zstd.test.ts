@@ -9,6 +9,7 @@ import { AzsError } from '../../../ts/errors.js';
 import { createCompressStream, rawFrame } from '../../../ts/archive/zstd-compress.js';
 import { createDecompressStream } from '../../../ts/archive/zstd-decompress.js';
 import { FrameWalker, MAX_FRAME_CONTENT } from '../../../ts/archive/zstd-frames.js';
+import { BufferPool } from '../../../ts/util/lent-buffers.js';
 import { collect, fromBuffer, removeDir, sha256, tempDir } from './helpers.js';
 
 const DEFAULT_BLOCK = 2 * 1024 * 1024;
@@ -132,6 +133,30 @@ describe('compress stream', () => {
     expect(stats.blocks).toBe(200);
     const back = await collect(fromBuffer(out, 3333).pipe(createDecompressStream()));
     expect(back.equals(data)).toBe(true);
+  });
+
+  it('hands lent input back once it is copied, so the next chunk reuses the memory, and the output is intact', async () => {
+    const data = Buffer.concat([text(3 * 1024 * 1024), randomBytes(2 * 1024 * 1024 + 99)]);
+    const pool = new BufferPool(256 * 1024, 4);
+    const memory = new Set<ArrayBufferLike>();
+    const compressor = createCompressStream();
+    const out: Buffer[] = [];
+    compressor.on('data', (piece: Buffer) => out.push(piece));
+    // A producer that writes each chunk only after the previous one was taken in, as the
+    // packing thread's stream does.
+    for (let at = 0; at < data.length; ) {
+      const chunk = pool.lend(Math.min(256 * 1024, data.length - at));
+      data.copy(chunk, 0, at, at + chunk.length);
+      memory.add(chunk.buffer);
+      at += chunk.length;
+      await new Promise<void>((resolve, reject) => compressor.write(chunk, (err) => (err ? reject(err) : resolve())));
+    }
+    compressor.end();
+    await new Promise((resolve) => compressor.on('end', resolve));
+    expect(zstdDecompressSync(Buffer.concat(out)).equals(data)).toBe(true);
+    // Twenty-one chunks went through a single buffer: each came back before the next was lent.
+    expect(memory.size).toBe(1);
+    expect(pool.idle).toBe(1);
   });
 
   it('turns an empty input into one valid, empty zstd stream', async () => {
