@@ -26,12 +26,12 @@ import {
   symlinkSync,
   unlinkSync,
   utimesSync,
-  write as fsWrite,
+  writev as fsWritev,
   writeSync,
+  writevSync,
 } from 'node:fs';
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { AzsError } from '../errors.js';
 import { ownerNames } from './owner-names.js';
 import { windowsNameProblem } from '../util/windows-names.js';
@@ -142,7 +142,7 @@ class ByteSource {
   /** Bytes consumed so far, for error messages. */
   position = 0;
 
-  constructor(stream: Readable) {
+  constructor(stream: AsyncIterable<Uint8Array>) {
     this.iterator = stream[Symbol.asyncIterator]();
   }
 
@@ -566,7 +566,7 @@ function result(tally: FileTally, entries: TarEntry[], skipped: string[]): TarRe
  * Reads and hashes an archive without writing anything (backup verify). With `collect: false`
  * the only per-file state is a path → size map, needed to count a repeated path once.
  */
-export async function listTar(stream: Readable, options: TarReadOptions = {}): Promise<TarReadResult> {
+export async function listTar(stream: AsyncIterable<Uint8Array>, options: TarReadOptions = {}): Promise<TarReadResult> {
   const collect = options.collect ?? true;
   const source = new ByteSource(stream);
   const tally = new FileTally(collect ? 'collect' : options.exactCounts === false ? 'none' : 'paths');
@@ -595,28 +595,43 @@ export async function listTar(stream: Readable, options: TarReadOptions = {}): P
 }
 
 /** Files at least this large are written with one asynchronous write in flight, so the disk
- * work overlaps with reading and hashing the next chunk; smaller ones synchronously, which
+ * work overlaps with reading and hashing the next pieces; smaller ones synchronously, which
  * saves the thread-pool round trips that dominate small files. */
 const ASYNC_WRITE_MIN = 512 * 1024;
+
+/**
+ * Pieces arrive as they were decrypted and decoded (64 KiB to 2 MiB, views, never joined); a
+ * large file gathers them up to this much per write. One round trip to the thread pool per
+ * 64 KiB piece, each awaited before the next, made a restore a quarter slower.
+ */
+const WRITE_BATCH = 1024 * 1024;
 
 const O_NOFOLLOW = fsConstants.O_NOFOLLOW ?? 0;
 const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | O_NOFOLLOW;
 
-function writeAllSync(fd: number, chunk: Buffer): void {
-  let off = 0;
-  while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+/** What is left of `pieces` once `written` bytes of them are on disk. */
+function unwritten(pieces: Buffer[], written: number): Buffer[] {
+  let skip = written;
+  let i = 0;
+  while (i < pieces.length && skip >= pieces[i]!.length) skip -= pieces[i++]!.length;
+  const rest = pieces.slice(i);
+  if (skip > 0) rest[0] = rest[0]!.subarray(skip);
+  return rest;
 }
 
-function writeAll(fd: number, chunk: Buffer): Promise<void> {
+function writeAllSync(fd: number, pieces: Buffer[]): void {
+  for (let rest = pieces; rest.length > 0; ) {
+    rest = rest.length === 1 ? unwritten(rest, writeSync(fd, rest[0]!)) : unwritten(rest, writevSync(fd, rest));
+  }
+}
+
+function writeAll(fd: number, pieces: Buffer[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const step = (off: number): void => {
-      fsWrite(fd, chunk, off, chunk.length - off, null, (err, n) => {
-        if (err) reject(err);
-        else if (off + n < chunk.length) step(off + n);
-        else resolve();
-      });
+    const step = (rest: Buffer[]): void => {
+      if (rest.length === 0) return resolve();
+      fsWritev(fd, rest, null, (err, n) => (err ? reject(err) : step(unwritten(rest, n))));
     };
-    step(0);
+    step(pieces);
   });
 }
 
@@ -649,7 +664,7 @@ function currentUmask(): number {
  * repeated path is recognised from the file already on disk. Otherwise a path → size map is
  * kept for exact counts.
  */
-export async function extractTar(stream: Readable, destRoot: string, options: TarReadOptions = {}): Promise<TarReadResult> {
+export async function extractTar(stream: AsyncIterable<Uint8Array>, destRoot: string, options: TarReadOptions = {}): Promise<TarReadResult> {
   const collect = options.collect ?? true;
   await mkdir(destRoot, { recursive: true });
   const root = await realpath(destRoot);
@@ -751,20 +766,30 @@ export async function extractTar(stream: Readable, destRoot: string, options: Ta
         const { fd, replaced } = createFile(target, entry.path, mode);
         let pending: Promise<void> | undefined;
         try {
+          let batch: Buffer[] = [];
+          let batched = 0;
           if (entry.size >= ASYNC_WRITE_MIN) {
             for (let chunk = data.now() ?? (await data.next()); chunk !== null; chunk = data.now() ?? (await data.next())) {
               hash?.update(chunk);
+              batch.push(chunk);
+              batched += chunk.length;
+              if (batched < WRITE_BATCH) continue;
               if (pending !== undefined) await pending;
-              pending = writeAll(fd, chunk);
+              pending = writeAll(fd, batch);
+              batch = [];
+              batched = 0;
             }
             const last = pending;
             pending = undefined;
             await last;
+            if (batch.length > 0) await writeAll(fd, batch);
           } else {
+            // Small: all of it in one system call.
             for (let chunk = data.now() ?? (await data.next()); chunk !== null; chunk = data.now() ?? (await data.next())) {
               hash?.update(chunk);
-              writeAllSync(fd, chunk);
+              batch.push(chunk);
             }
+            if (batch.length > 0) writeAllSync(fd, batch);
           }
           const owner = ownerOf(entry);
           if (owner) fchownSync(fd, owner.uid, owner.gid);

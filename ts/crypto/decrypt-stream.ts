@@ -56,6 +56,11 @@ export function createDecryptStream(identities: Identity[], options: DecryptOpti
   };
 
   return new Transform({
+    // Plaintext leaves in the pieces each chunk opened into. A byte-mode readable read by an
+    // async iterator (a restore reads volumes that way) would join all it holds into a new
+    // buffer on every read: a copy of every byte, and garbage the collector lets pile up.
+    readableObjectMode: true,
+    readableHighWaterMark: 1,
     transform(this: Transform, data: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       try {
         pending.push(Buffer.isBuffer(data) ? data : Buffer.from(data));

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { AzsError, invalidParameter, isOutOfSpace } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
 import { createDecompressStream } from '../archive/zstd-decompress.js';
@@ -106,8 +105,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
       let problems: string[];
       try {
         await pipeline(readRoleArchive(target, info.backupId, role.volumes, identities), createDecompressStream(), async (source) =>
-          // Byte mode: an object-mode Readable would read 16 chunks (up to 32 MiB of frames) ahead.
-          extractTar(Readable.from(source, { objectMode: false }), temp, { collect: false, onFile: (f) => expected.mark(f.path, f.size, f.sha256) }),
+          extractTar(source, temp, { collect: false, onFile: (f) => expected.mark(f.path, f.size, f.sha256) }),
         );
         problems = expected.unmatched();
       } catch (err) {

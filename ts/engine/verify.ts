@@ -63,7 +63,7 @@ export async function verifyBackup(ctx: EngineContext, name: string, keys: KeyMa
         listed = await pipeline(readRoleArchive(target, backupId, role.volumes, identities), createDecompressStream(), async (source) =>
           // With a manifest, the bytes are those of the files it settles; the reader then keeps
           // nothing per file, so memory does not grow with the file count.
-          listTar(Readable.from(source, { objectMode: false }), { collect: false, exactCounts: expected.spoolPath === null, onFile: (f) => expected.mark(f.path, f.size, f.sha256) }),
+          listTar(source, { collect: false, exactCounts: expected.spoolPath === null, onFile: (f) => expected.mark(f.path, f.size, f.sha256) }),
         ).catch((err: unknown) => {
           throw inRole(err, role.name);
         });

@@ -3,12 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { constants as zc, createZstdDecompress, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AzsError } from '../../../ts/errors.js';
 import { createCompressStream, rawFrame } from '../../../ts/archive/zstd-compress.js';
 import { createDecompressStream } from '../../../ts/archive/zstd-decompress.js';
-import { FrameWalker, MAX_FRAME_CONTENT } from '../../../ts/archive/zstd-frames.js';
+import { FrameWalker, MAX_FRAME_CONTENT, MAX_RAW_BLOCK } from '../../../ts/archive/zstd-frames.js';
 import { BufferPool } from '../../../ts/util/lent-buffers.js';
 import { collect, fromBuffer, removeDir, sha256, tempDir } from './helpers.js';
 
@@ -262,6 +263,26 @@ describe('frame walker and parallel decoder', () => {
     frame.writeUInt16LE(1000 - 256 + 1, 5); // Frame_Content_Size now says 1001
     const err = await collect(fromBuffer(frame).pipe(createDecompressStream())).catch((e: unknown) => e);
     expect((err as AzsError).code).toBe('IntegrityFailed');
+  });
+
+  it('hands its output to an async iterator piece by piece, as decoded, never joined', async () => {
+    // Stored frames leave as views of their 128 KiB raw blocks, compressed ones as whole frames.
+    const parts = [randomBytes(2 * DEFAULT_BLOCK), text(DEFAULT_BLOCK), randomBytes(DEFAULT_BLOCK)];
+    const { out, stats } = await compress(Buffer.concat(parts));
+    expect(stats.storedRawBlocks).toBe(3);
+    const pieces: Buffer[] = [];
+    await pipeline(fromBuffer(out, 1024 * 1024), createDecompressStream(), async (source: AsyncIterable<Buffer>) => {
+      for await (const piece of source) {
+        pieces.push(piece);
+        // A slow consumer: pieces pile up behind it, which a byte-mode stream would join.
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    });
+    expect(sha256(Buffer.concat(pieces))).toBe(sha256(Buffer.concat(parts)));
+    // The one compressed frame whole; every other piece at most a raw block (split further where
+    // a block straddles two input chunks), never the 2 MiB of a stored frame joined.
+    expect(pieces.filter((p) => p.length > MAX_RAW_BLOCK).map((p) => p.length)).toEqual([DEFAULT_BLOCK]);
+    expect(pieces.length).toBeGreaterThanOrEqual(1 + (3 * DEFAULT_BLOCK) / MAX_RAW_BLOCK);
   });
 
   it('keeps frame order with one, two and four frames decoding at once', async () => {

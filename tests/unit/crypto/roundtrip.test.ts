@@ -2,6 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createDecryptStream,
@@ -16,7 +18,7 @@ import {
   type Recipient,
 } from '../../../ts/crypto/index.js';
 import { makeTestCertificate } from '../../support/certs.js';
-import { pseudoRandomBytes, run } from './helpers.js';
+import { pseudoRandomBytes, replayRandom, run } from './helpers.js';
 
 const context: FileContext = { contentType: 'volume', backupId: '7d1a0c1e-5a4f-4b0e-9c55-3f2b8e1d2a10', role: 'KeyVault', index: 3 };
 const HEADER_MAX = 2000;
@@ -67,6 +69,30 @@ describe('round trip', () => {
     const plain = pseudoRandomBytes('tiny', 70_000);
     const sealed = await run(createEncryptStream([certA.recipient], context), plain, 1);
     expect((await run(createDecryptStream([certA.identity]), sealed, 3)).equals(plain)).toBe(true);
+  });
+
+  it('writes the same file, byte for byte, however the plaintext was cut into writes', async () => {
+    // A chunk that straddles writes is sealed from the pieces where they lie, never joined first.
+    const key = legacyKeyRecipient(newLegacyKey());
+    const plain = pseudoRandomBytes('cuts', 3 * 65536 + 777);
+    const seeds = pseudoRandomBytes('seeds', 64);
+    const sealedWith = (piece: number) => run(createEncryptStream([key], context, { random: replayRandom(seeds) }), plain, piece);
+    const whole = await sealedWith(plain.length);
+    for (const piece of [1, 1000, 65535, 65537, 100_000]) expect((await sealedWith(piece)).equals(whole)).toBe(true);
+    expect((await run(createDecryptStream([key], { expectedContext: context }), whole)).equals(plain)).toBe(true);
+  });
+
+  it('hands plaintext to an async iterator chunk by chunk as each authenticates, never joined', async () => {
+    const plain = pseudoRandomBytes('pieces', 10 * 65536 + 5);
+    const sealed = await run(createEncryptStream([certA.recipient], context), plain);
+    const pieces: Buffer[] = [];
+    await pipeline(Readable.from([sealed]), createDecryptStream([certA.identity]), async (source: AsyncIterable<Buffer>) => {
+      for await (const piece of source) pieces.push(piece);
+    });
+    expect(Buffer.concat(pieces).equals(plain)).toBe(true);
+    // The whole file arrived in one write: a byte-mode stream would have given it back in one read.
+    expect(pieces.length).toBe(11);
+    expect(Math.max(...pieces.map((p) => p.length))).toBe(65536);
   });
 
   it('lets every one of several recipients decrypt alone', async () => {
