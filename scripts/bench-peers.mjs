@@ -12,11 +12,17 @@ const smbstatusBinary = () => ['/usr/bin/smbstatus', '/usr/sbin/smbstatus'].find
  * Runs `file args` (untimed) while asking smbd, back to back, which sessions it serves and how
  * they are protected. Returns the distinct descriptions seen, e.g.
  * "SMB3_11, signing AES-128-GMAC, encryption AES-128-GCM". With `hold`, the child's stdin stays
- * open until a session has been seen (or 10 s passed): for a client whose session would
- * otherwise end before smbd could be asked.
+ * open until a session has been seen carrying a request (or 10 s passed): for a client whose
+ * session would otherwise end before smbd could be asked.
+ *
+ * smbd reports a tree connection's signing and encryption only once a request has used it: asked
+ * between the tree connect and the first request, it says "none" for a session that signs and
+ * encrypts everything (one run printed exactly that). Such idle sightings count only when no
+ * connection was ever seen carrying a request.
  */
 export async function observeProtection(samba, file, args, options = {}) {
-  const seen = new Set();
+  const carried = new Set();
+  const idle = new Set();
   const smbstatus = smbstatusBinary();
   const { hold = false, input = '', ...spawnOptions } = options;
   const child = spawn(file, args, { stdio: ['pipe', 'ignore', 'ignore'], ...spawnOptions });
@@ -31,16 +37,19 @@ export async function observeProtection(samba, file, args, options = {}) {
       const status = JSON.parse(r.stdout);
       for (const tcon of Object.values(status.tcons ?? {})) {
         const session = status.sessions?.[tcon.session_id];
-        const cipher = (c) => (c && c.cipher !== '-' ? c.cipher : 'none');
-        seen.add(`${session?.session_dialect ?? 'SMB?'}, signing ${cipher(tcon.signing)}, encryption ${cipher(tcon.encryption)}`);
+        const used = (c) => c !== undefined && c.cipher !== '-';
+        const cipher = (c) => (used(c) ? c.cipher : 'none');
+        const described = `${session?.session_dialect ?? 'SMB?'}, signing ${cipher(tcon.signing)}, encryption ${cipher(tcon.encryption)}`;
+        (used(tcon.signing) || used(tcon.encryption) ? carried : idle).add(described);
       }
     } catch {
       // smbstatus raced a session's end; ask again
     }
-    if (hold && !child.stdin.writableEnded && (seen.size > 0 || Date.now() > deadline)) child.stdin.end();
+    if (hold && !child.stdin.writableEnded && (carried.size > 0 || Date.now() > deadline)) child.stdin.end();
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   await exited;
+  const seen = carried.size > 0 ? carried : idle;
   return seen.size > 0 ? [...seen].join('; ') : 'no session observed';
 }
 
