@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerClient, ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { makeRoleTree, treeDigest } from '../support/data.js';
 import { binaryPath, runEngine, type EngineRun } from '../support/engine.js';
 import { startAzurite, type AzuriteServer } from '../support/azurite.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { scratchDir } from '../support/scratch.js';
 
 type Obj = Record<string, unknown>;
 const DAY = 86_400_000;
@@ -32,7 +32,7 @@ interface BlobStamp {
 }
 
 async function newBlobStamp(container: string, sizes = { keyVaultMiB: 1, wasMiB: 1 }): Promise<BlobStamp> {
-  const work = await mkdtemp(join(tmpdir(), 'azsb-blobstamp-'));
+  const work = await scratchDir('azsb-blobstamp-');
   const roles = { KeyVault: join(work, 'data', 'keyvault'), WAS: join(work, 'data', 'was') };
   makeRoleTree(roles.KeyVault, sizes.keyVaultMiB);
   makeRoleTree(roles.WAS, sizes.wasMiB);
@@ -214,7 +214,7 @@ describe('blob location settings', () => {
 
   it('switches between a share and a container, and config clear forgets the location', async () => {
     const stamp = await newBlobStamp('switch');
-    const share = await mkdtemp(join(tmpdir(), 'azsb-switch-share-'));
+    const share = await scratchDir('azsb-switch-share-');
     expect((await stamp.run(['config', 'set', '--path', share, '--retention', '3', '--frequency', '5'])).error).toBeNull();
     const toBlob = await stamp.run(['config', 'set'], { blobStorageUrl: azurite.containerUrl('switch'), blobStorageKey: azurite.accountKey });
     expect(toBlob.error).toBeNull();

@@ -1,12 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { binaryPath, runEngine } from '../support/engine.js';
 import { makeTestCertificate } from '../support/certs.js';
+import { scratchDir } from '../support/scratch.js';
 
 const run = promisify(execFile);
 
@@ -17,7 +17,7 @@ describe('the standalone binary', () => {
   });
 
   it('returns the default BackupLocation with the Azure Stack property names', async () => {
-    const home = await mkdtemp(join(tmpdir(), 'azsb-bin-'));
+    const home = await scratchDir('azsb-bin-');
     const result = await runEngine(['config', 'get'], { home });
     expect(result.exitCode).toBe(0);
     const location = result.data as Record<string, unknown>;
@@ -36,7 +36,7 @@ describe('the standalone binary', () => {
   });
 
   it('keeps resource tags, replacing them as -Tag does', async () => {
-    const home = await mkdtemp(join(tmpdir(), 'azsb-bin-'));
+    const home = await scratchDir('azsb-bin-');
     const first = await runEngine(['config', 'set', '--tag', 'env=prod', '--tag', 'owner=ops=team'], { home });
     expect((first.data as Record<string, unknown>).Tag).toEqual({ env: 'prod', owner: 'ops=team' });
     const second = await runEngine(['config', 'set', '--tag', 'env=test'], { home });
@@ -46,7 +46,7 @@ describe('the standalone binary', () => {
   });
 
   it('finishes a backup whose reader closed its output, and records it', async () => {
-    const work = await mkdtemp(join(tmpdir(), 'azsb-bin-'));
+    const work = await scratchDir('azsb-bin-');
     const home = join(work, 'state');
     const share = join(work, 'share');
     const role = join(work, 'role');
@@ -71,7 +71,7 @@ describe('the standalone binary', () => {
   });
 
   it('answers an unknown command with a non-zero exit', async () => {
-    const result = await runEngine(['no-such-command'], { home: await mkdtemp(join(tmpdir(), 'azsb-bin-')) });
+    const result = await runEngine(['no-such-command'], { home: await scratchDir('azsb-bin-') });
     expect(result.exitCode).not.toBe(0);
   });
 });

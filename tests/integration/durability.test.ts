@@ -5,17 +5,17 @@
  * before BackupInfo.json is renamed into place.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTestCertificate } from '../support/certs.js';
 import { binaryPath, runEngine } from '../support/engine.js';
 import { makeRoleTree } from '../support/data.js';
+import { scratchDir } from '../support/scratch.js';
 
 describe('finding 6: volumes and their folder are durable before BackupInfo.json', () => {
   it('fsyncs each volume, renames it, fsyncs the folder, and only then publishes BackupInfo.json', async () => {
-    const work = await mkdtemp(join(tmpdir(), 'azsb-durable-'));
+    const work = await scratchDir('azsb-durable-');
     const share = join(work, 'share');
     await mkdir(share);
     const role = join(work, 'data', 'KeyVault');

@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCertificate } from '../support/certs.js';
 import { runEngine } from '../support/engine.js';
 import { makeRoleTree, treeDigest } from '../support/data.js';
+import { scratchDir } from '../support/scratch.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const PROJECT = join(ROOT, 'tests/decryptor/AzsDecrypt.csproj');
@@ -19,7 +19,7 @@ beforeAll(() => {
 
 describe('recovery without AzsBackup (docs/FORMAT.md §12)', () => {
   it('a real backup opens with the independent .NET decryptor, zstd and tar alone', async () => {
-    const work = await mkdtemp(join(tmpdir(), 'azsb-recover-'));
+    const work = await scratchDir('azsb-recover-');
     const home = join(work, 'state');
     const share = join(work, 'share');
     const data = join(work, 'data');

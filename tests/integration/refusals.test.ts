@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { runEngine } from '../support/engine.js';
 import { startSamba, type SambaServer } from '../support/samba.js';
 import { treeDigest } from '../support/data.js';
 import { configureStamp, newStamp, type Stamp } from '../support/stamp.js';
+import { scratchDir } from '../support/scratch.js';
 
 let samba: SambaServer;
 let stamp: Stamp;
@@ -53,7 +54,7 @@ describe('bad input is refused with the parameter, the value and what is allowed
   });
 
   it('answers an unconfigured engine with NotConfigured, not an empty list', async () => {
-    const run = await runEngine(['backup', 'list'], { home: await mkdtemp(join(tmpdir(), 'azsb-empty-')) });
+    const run = await runEngine(['backup', 'list'], { home: await scratchDir('azsb-empty-') });
     expect(run.error?.code).toBe('NotConfigured');
     expect(run.exitCode).toBe(3);
   });

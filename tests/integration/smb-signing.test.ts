@@ -5,13 +5,13 @@
  * "insecure guest logons" for the same reason). The same server signs an authenticated session,
  * which shows the refusal is about signing and not about the server.
  */
-import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCertificate, type TestCertificate } from '../support/certs.js';
 import { runEngine } from '../support/engine.js';
 import { startSamba, type SambaServer } from '../support/samba.js';
+import { scratchDir } from '../support/scratch.js';
 
 type Obj = Record<string, unknown>;
 let samba: SambaServer;
@@ -24,7 +24,7 @@ beforeAll(async () => {
     extraGlobal: { 'map to guest': 'Bad User', 'guest account': 'azsbtest' },
     extraShare: { 'guest ok': 'yes', 'valid users': '' },
   });
-  work = await mkdtemp(join(tmpdir(), 'azsb-signing-'));
+  work = await scratchDir('azsb-signing-');
   cert = makeTestCertificate(join(work, 'cert'));
 });
 afterAll(async () => {

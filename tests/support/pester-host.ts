@@ -24,6 +24,7 @@ chmodSync(join(dfree, '..'), 0o755);
 const samba = await startSamba({ extraShares: { tiny: { 'dfree command': dfree } } });
 let azurite: AzuriteServer | null = null;
 let code = 1;
+let work: string | null = null;
 try {
   azurite = await startAzurite();
   // A container the SAS is scoped to; a container SAS cannot create it, the admin does.
@@ -34,7 +35,7 @@ try {
     { containerName: sasContainer, permissions: ContainerSASPermissions.parse('racwdl'), startsOn: new Date(Date.now() - 3_600_000), expiresOn: new Date(Date.now() + 24 * 3_600_000) },
     credential,
   ).toString();
-  const work = mkdtempSync(join(tmpdir(), 'azsb-pester-'));
+  work = mkdtempSync(join(tmpdir(), 'azsb-pester-'));
   const cert = makeTestCertificate(join(work, 'cert'));
   const other = makeTestCertificate(join(work, 'other'), { name: 'Another certificate' });
   const env = {
@@ -74,5 +75,7 @@ try {
   await azurite?.destroy();
   await samba.destroy();
   rmSync(join(dfree, '..'), { recursive: true, force: true });
+  // The suites' state, shares' certificates and keys: nothing of a run stays behind.
+  if (work !== null) rmSync(work, { recursive: true, force: true });
 }
 process.exit(code);

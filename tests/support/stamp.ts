@@ -1,10 +1,10 @@
-import { chmod, mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTestCertificate, type TestCertificate } from './certs.js';
 import { runEngine, type EngineRun } from './engine.js';
 import { makeRoleTree } from './data.js';
 import type { SambaServer } from './samba.js';
+import { scratchDir } from './scratch.js';
 
 /** One simulated Azure Stack stamp: its own state directory, roles and certificate, on a share folder. */
 export interface Stamp {
@@ -18,7 +18,7 @@ export interface Stamp {
 }
 
 export async function newStamp(samba: SambaServer, folder: string, sizes = { keyVaultMiB: 1, wasMiB: 1 }): Promise<Stamp> {
-  const work = await mkdtemp(join(tmpdir(), 'azsb-stamp-'));
+  const work = await scratchDir('azsb-stamp-');
   const roles = { KeyVault: join(work, 'data', 'keyvault'), WAS: join(work, 'data', 'was') };
   makeRoleTree(roles.KeyVault, sizes.keyVaultMiB);
   makeRoleTree(roles.WAS, sizes.wasMiB);

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { removeSignature, signatureOf } from '../../../scripts/lib/pe.mjs';
+import { scratchDirSync } from '../../support/scratch.js';
 
 // A minimal PE32+ image: DOS header, PE signature, COFF header, optional header with 16 data
 // directories, a body, and (when signed) a certificate table at the end, as signing tools put it.
@@ -29,7 +29,7 @@ function image(table: Buffer | null, tail = Buffer.alloc(0)): Buffer {
 }
 
 function file(buf: Buffer): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'azsb-pe-')), 'node.exe');
+  const path = join(scratchDirSync('azsb-pe-'), 'node.exe');
   writeFileSync(path, buf);
   return path;
 }

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AzsError } from '../../../ts/errors.js';
@@ -7,8 +6,9 @@ import { loadConfiguration, saveConfiguration } from '../../../ts/config/store.j
 import { loadMachineKey, seal, unseal } from '../../../ts/config/seal.js';
 import { validateFrequency, validateRetention } from '../../../ts/config/validate.js';
 import { formatCapacity, isoDuration } from '../../../ts/catalog/azure-shape.js';
+import { scratchDir } from '../../support/scratch.js';
 
-const home = () => mkdtemp(join(tmpdir(), 'azsb-config-'));
+const home = () => scratchDir('azsb-config-');
 
 describe('frequency and retention ranges (seed: 4–12 h, 2–14 days)', () => {
   it.each([4, 12])('accepts frequency %i', (h) => expect(validateFrequency(h)).toBe(h));
