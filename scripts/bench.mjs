@@ -156,18 +156,37 @@ const deferRemove = (path) => deferred.push(path);
  * slowly, whichever tool restores; printed at the start and the end so such a run can be told
  * from a calm one. The files stay until the end, like every restore's.
  */
-function fileCreateMicros(work, label) {
+function fileCreateMicros(work, label, count = 2000) {
   const dir = mkdtempSync(join(work, `create-probe-${label}-`));
   deferRemove(dir);
-  const count = 2000;
   const start = performance.now();
   for (let i = 0; i < count; i++) closeSync(openSync(join(dir, String(i)), 'wx'));
   return ((performance.now() - start) * 1000) / count;
 }
 const createNote = (us) => `creating an empty file on the work disk takes ${us.toFixed(0)} µs (2000 files; ${us > 100 ? 'slow: a large delete happened in the last minutes, restores of every tool will be slower' : 'calm'})`;
-const settle = async () => {
+/** Above this, a file create is paying for a recent delete (a calm create takes 20–30 µs). */
+const CALM_CREATE_MICROS = 60;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Before a timed restore: 30 s of quiet for the writeback. For the restores whose times are
+ * compared between tools (`compared`), then also wait while creating a file is slow, up to the
+ * kernel's six-minute window, so that every tool restores on a disk in the same state: one run
+ * timed AzsBackup's restore right after the test suite's cleanup (189 µs a create) and restic's
+ * minutes later on a calmer disk. What the disk was like is printed with each such restore.
+ */
+const settle = async (work, label, compared) => {
   sync();
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  await sleep(SETTLE_MS);
+  if (!compared) return;
+  const start = performance.now();
+  let us = fileCreateMicros(work, label, 200);
+  while (us > CALM_CREATE_MICROS && performance.now() - start < 6.5 * 60_000) {
+    await sleep(15_000);
+    us = fileCreateMicros(work, label, 200);
+  }
+  const waited = (performance.now() - start) / 1000;
+  note(`${label}: its restore starts with a file create taking ${us.toFixed(0)} µs${waited >= 1 ? ` (waited ${waited.toFixed(0)} s more for the disk to calm down)` : ''}`);
 };
 
 function duBytes(dir) {
@@ -586,7 +605,7 @@ async function configureEngine({ home, samba, cert, folder, rolePath, volumeSize
   await engine(home, samba, ['role', 'add', '--name', 'BenchData', '--path', rolePath]);
 }
 
-async function azsbackupRun({ work, samba, cert, data, tag, volumeSizeMiB, location = 'smb', azurite = null }) {
+async function azsbackupRun({ work, samba, cert, data, tag, volumeSizeMiB, location = 'smb', azurite = null, compared = false }) {
   const home = join(work, `azsb-home-${tag}`);
   const folder = location === 'local' ? join(work, `azsb-local-${tag}`) : `bench-${tag}`;
   await configureEngine({ home, samba, cert, folder, rolePath: data.dir, volumeSizeMiB, location, azurite });
@@ -603,7 +622,7 @@ async function azsbackupRun({ work, samba, cert, data, tag, volumeSizeMiB, locat
     info = JSON.parse(readFileSync(join(backupDir, 'BackupInfo.json'), 'utf8'));
   }
   const dest = join(work, `azsb-restore-${tag}`);
-  await settle();
+  await settle(work, `azsbackup (${tag})`, compared);
   const restore = await engine(home, samba, ['restore', id, '--pfx', cert.pfxPath, '--destination', dest], { pfxPassword: cert.pfxPassword });
   const verified = checkVerified('azsbackup', verifyTree(join(dest, 'BenchData'), data.digest), data.files);
   deferRemove(dest);
@@ -653,7 +672,7 @@ async function resticRun({ work, data, samba = null, tag = 'local' }) {
   const stored = duBytes(repoDir);
   const protection = samba ? await observeProtection(samba, 'restic', ['snapshots', '-q'], { env }) : null;
   const dest = join(work, `restic-restore-${tag}`);
-  await settle();
+  await settle(work, `restic (${tag})`, true);
   const restore = await measured('restic', ['restore', 'latest', '-q', '--target', dest], { env });
   if (restore.code !== 0) throw new Error(`restic restore failed: ${restore.stderr}`);
   const verified = checkVerified('restic', verifyTree(join(dest, data.dir), data.digest), data.files);
@@ -905,7 +924,7 @@ async function main() {
 
     const results = [];
     log('\nRunning azsbackup (backup over SMB, restore from SMB to a fresh folder) ...');
-    const azsb = await azsbackupRun({ work, samba, cert, data, tag: 'main', volumeSizeMiB: opts.volumeSizeMiB });
+    const azsb = await azsbackupRun({ work, samba, cert, data, tag: 'main', volumeSizeMiB: opts.volumeSizeMiB, compared: true });
     results.push(azsb);
     note(`azsbackup: ${azsb.volumes} volume(s), ${fmtSize(azsb.stored)} stored; restore ${azsb.verified}`);
     note(`smbclient children: ${azsb.smbclient.backupCount} during backup (largest peak RSS ${(azsb.smbclient.backupRss / 1e6).toFixed(0)} MB), ${azsb.smbclient.restoreCount} during restore (largest peak ${(azsb.smbclient.restoreRss / 1e6).toFixed(0)} MB)`);
@@ -962,7 +981,7 @@ async function main() {
       const g = generateSmallFiles(dir, opts.smallFiles, opts.seed);
       const smallData = { dir, ...g };
       log(`\nSmall files: ${g.files} files, ${fmtSize(g.bytes)} (generated in ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-      const a = await azsbackupRun({ work, samba, cert, data: smallData, tag: 'small', volumeSizeMiB: opts.volumeSizeMiB });
+      const a = await azsbackupRun({ work, samba, cert, data: smallData, tag: 'small', volumeSizeMiB: opts.volumeSizeMiB, compared: true });
       note(`azsbackup: restore ${a.verified}`);
       const r = opts.restic ? await resticRun({ work, data: smallData, samba, tag: 'small' }) : null;
       if (r) note(`restic over SMB: restore ${r.verified}`);
