@@ -11,11 +11,11 @@ import {
   createEncryptStream,
   legacyKeyRecipient,
   newLegacyKey,
-  parseEncryptionCertificate,
   readFileHeader,
   type FileContext,
   type Recipient,
 } from '../../ts/crypto/index.js';
+import { parseEncryptionCertificate } from '../../ts/crypto/certificate.js';
 import { makeTestCertificate, type TestCertificate } from '../support/certs.js';
 import { pseudoRandomBytes, run } from '../unit/crypto/helpers.js';
 

@@ -10,7 +10,7 @@ import { AzsError } from '../../ts/errors.js';
 import { LOCAL_READ_SIZE, LocalTarget } from '../../ts/storage/local.js';
 import { listTree, readFiles } from '../../ts/storage/batch.js';
 import { openStorageTarget } from '../../ts/storage/open.js';
-import { execaSmbSpawn, SmbClientTarget, type SmbSpawn } from '../../ts/storage/smbclient.js';
+import { nodeSmbSpawn, SmbClientTarget, type SmbSpawn } from '../../ts/storage/smbclient.js';
 import type { StorageTarget } from '../../ts/storage/target.js';
 import { parseBackupPath, type UncLocation } from '../../ts/storage/unc.js';
 import { startSamba, type SambaOptions, type SambaServer } from '../support/samba.js';
@@ -141,7 +141,7 @@ describe('SmbClientTarget against a real smbd', () => {
     const counting = smbTarget(server, LOCATION_DIR, {
       spawn: (request) => {
         sessions.push(request.input);
-        return execaSmbSpawn(request);
+        return nodeSmbSpawn(request);
       },
     });
 
@@ -312,7 +312,7 @@ describe('SmbClientTarget against a real smbd', () => {
   it('kills smbclient when a reader gives up early', async () => {
     const pids: number[] = [];
     const spawnSpy: SmbSpawn = (req) => {
-      const child = execaSmbSpawn(req);
+      const child = nodeSmbSpawn(req);
       if (child.pid !== undefined) pids.push(child.pid);
       return child;
     };
@@ -327,7 +327,7 @@ describe('SmbClientTarget against a real smbd', () => {
   it('keeps the password out of argv and the environment of smbclient', async () => {
     const seen: { cmdline: string; environ: string; secret: string }[] = [];
     const spawnSpy: SmbSpawn = (req) => {
-      const child = execaSmbSpawn(req);
+      const child = nodeSmbSpawn(req);
       // Node returns from spawn after the exec, so /proc shows smbclient itself.
       seen.push({
         cmdline: readProc(child.pid, 'cmdline'),
@@ -388,7 +388,7 @@ describe('SmbClientTarget against a real smbd', () => {
 
     // Each operation as its own process, for comparison: the same calls start one smbclient each.
     const before = (await starts()).length;
-    const spawned = new SmbClientTarget(parsed, { userName: server.userName, password: server.password, env: { ...process.env, ...server.env }, smbclientPath: wrapper, spawn: execaSmbSpawn });
+    const spawned = new SmbClientTarget(parsed, { userName: server.userName, password: server.password, env: { ...process.env, ...server.env }, smbclientPath: wrapper, spawn: nodeSmbSpawn });
     await spawned.list('session/a;1');
     await spawned.list('session');
     expect((await starts()).length - before).toBe(2);

@@ -1,11 +1,7 @@
 /** The encryption layer's public surface; docs/FORMAT.md describes the bytes it produces. */
-export {
-  parseEncryptionCertificate,
-  loadDecryptionPfx,
-  readPfxCertificateThumbprint,
-  type EncryptionCertificate,
-  type DecryptionIdentity,
-} from './certificate.js';
+// Certificate and .pfx parsing (./certificate.js) is not re-exported: it needs node-forge, which
+// callers load on demand (await import) so that a backup or a listing never carries it.
+export type { EncryptionCertificate, DecryptionIdentity } from './certificate.js';
 export {
   legacyKeyRecipient,
   legacyKeyId,

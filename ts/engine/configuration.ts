@@ -5,7 +5,7 @@ import { loadConfiguration, saveConfiguration } from '../config/store.js';
 import { type BackupConfiguration, DEFAULT_FREQUENCY_HOURS, DEFAULT_RETENTION_DAYS, hasLocation, type StoredCertificate } from '../config/types.js';
 import { loadMachineKey, seal } from '../config/seal.js';
 import { validateFrequency, validateLocationName, validateRetention } from '../config/validate.js';
-import { isValidLegacyKey, parseEncryptionCertificate } from '../crypto/index.js';
+import { isValidLegacyKey } from '../crypto/index.js';
 import { toBackupLocation } from '../catalog/azure-shape.js';
 import { ROOT } from '../catalog/layout.js';
 import { parseBlobUrl } from '../storage/blob-url.js';
@@ -90,6 +90,8 @@ async function readCertificate(path: string, now: Date) {
       remediation: 'Pass the path of the .cer file that holds the public key of the backup encryption certificate.',
     });
   }
+  // Loaded on demand: it brings node-forge, which only certificate changes need.
+  const { parseEncryptionCertificate } = await import('../crypto/certificate.js');
   return parseEncryptionCertificate(bytes, now);
 }
 

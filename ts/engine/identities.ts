@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { AzsError } from '../errors.js';
 import type { BackupConfiguration } from '../config/types.js';
 import { loadMachineKey, unseal } from '../config/seal.js';
-import { legacyKeyRecipient, loadDecryptionPfx, readPfxCertificateThumbprint, type Identity } from '../crypto/index.js';
+import { legacyKeyRecipient, type Identity } from '../crypto/index.js';
 import type { BackupInfo } from '../catalog/types.js';
 import { statePaths } from '../util/state-dir.js';
 
@@ -59,6 +59,8 @@ export async function identitiesFor(home: string, config: BackupConfiguration, i
       target: 'DecryptionCertPath',
       remediation: 'Use the .pfx of the certificate whose thumbprint Get-AzsBackup shows in EncryptionCertThumbprint for this backup.',
     });
+  // Loaded on demand: .pfx parsing brings node-forge, which only restores and verifies need.
+  const { loadDecryptionPfx, readPfxCertificateThumbprint } = await import('../crypto/certificate.js');
   const visible = readPfxCertificateThumbprint(bytes);
   if (visible && !wanted.includes(visible)) throw mismatch(visible);
   let identity;

@@ -2,7 +2,7 @@ import { mkdtemp, readFile as readLocalFile, rm, stat, writeFile as writeLocalFi
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { AzsError, invalidParameter } from '../errors.js';
 import { tempSiblingName } from './local.js';
 import { classifyNtStatus, SHARE_REMEDIATION, shareError, type ShareErrorCode } from './share-errors.js';
@@ -43,33 +43,36 @@ export interface SmbChild {
 
 export type SmbSpawn = (request: SmbSpawnRequest) => SmbChild;
 
-export const execaSmbSpawn: SmbSpawn = (request) => {
-  const subprocess = execa(request.file, request.args, {
+/**
+ * Starts smbclient with node:child_process, as SmbSession does. (execa was used here before; it
+ * was the only reason the engine loaded it at start, and every loaded module is heap that each
+ * full garbage collection of a backup marks again.)
+ */
+export const nodeSmbSpawn: SmbSpawn = (request) => {
+  const child = spawn(request.file, request.args, {
     env: request.env,
-    extendEnv: false,
-    stdio: [new TextEncoder().encode(request.input), 'pipe', 'pipe', request.secret ?? 'ignore'],
-    // We read stdout/stderr ourselves: a restore streams gigabytes through stdout.
-    buffer: false,
-    encoding: 'buffer',
-    reject: false,
+    stdio: ['pipe', 'pipe', 'pipe', request.secret === null ? 'ignore' : 'pipe'],
     windowsHide: true,
   });
-  const exited = subprocess.then(
-    (result): SmbExit => ({
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
-      spawnError:
-        result.exitCode === undefined && result.signal === undefined ? (result.code ?? 'spawn failed') : null,
-    }),
-    (err: unknown): SmbExit => ({ exitCode: null, signal: null, spawnError: String((err as { code?: unknown }).code ?? 'spawn failed') }),
-  );
+  const exited = new Promise<SmbExit>((resolve) => {
+    child.once('error', (err: NodeJS.ErrnoException) => resolve({ exitCode: null, signal: null, spawnError: err.code ?? 'spawn failed' }));
+    child.once('close', (code, signal) => resolve({ exitCode: code, signal: signal ?? null, spawnError: null }));
+  });
+  // A child that exits before reading its input breaks these pipes; its exit status says why.
+  child.stdin!.on('error', () => undefined);
+  child.stdin!.end(request.input);
+  const secretPipe = child.stdio[3] as NodeJS.WritableStream | null | undefined;
+  if (request.secret !== null && secretPipe) {
+    (secretPipe as unknown as { on(e: string, f: () => void): void }).on('error', () => undefined);
+    secretPipe.end(Buffer.from(request.secret));
+  }
   return {
-    pid: subprocess.pid,
-    stdout: subprocess.stdout,
-    stderr: subprocess.stderr,
+    pid: child.pid,
+    stdout: child.stdout!,
+    stderr: child.stderr!,
     exited,
     kill: () => {
-      subprocess.kill();
+      child.kill();
     },
   };
 };
@@ -328,7 +331,7 @@ export class SmbClientTarget implements StorageTarget {
     this.#file = options.smbclientPath ?? 'smbclient';
     this.#signing = options.signing ?? 'Required';
     this.#clientOptions = { ...DEFAULT_CLIENT_OPTIONS, ...(this.#signing === 'Relaxed' ? RELAXED_CLIENT_OPTIONS : {}), ...options.clientOptions };
-    this.#spawn = options.spawn ?? execaSmbSpawn;
+    this.#spawn = options.spawn ?? nodeSmbSpawn;
 
     const password = options.password ?? null;
     if (password !== null && /[\r\n]/.test(password)) {

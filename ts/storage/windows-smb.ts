@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { shareError, type ShareErrorCode } from './share-errors.js';
 import { formatUnc, type UncLocation } from './unc.js';
 
@@ -36,6 +35,8 @@ export interface WindowsSmbResult {
 export type WindowsSmbSpawn = (request: WindowsSmbRequest) => Promise<WindowsSmbResult>;
 
 export const execaWindowsSmbSpawn: WindowsSmbSpawn = async (request) => {
+  // Loaded here, not at start: only Windows connections with credentials need it.
+  const { execa } = await import('execa');
   const result = await execa(request.file, request.args, {
     input: request.input,
     reject: false,

@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  loadDecryptionPfx,
-  parseEncryptionCertificate,
-  readPfxCertificateThumbprint,
 } from '../../../ts/crypto/index.js';
+import { loadDecryptionPfx, parseEncryptionCertificate, readPfxCertificateThumbprint } from '../../../ts/crypto/certificate.js';
 import { AzsError } from '../../../ts/errors.js';
 import { makeTestCertificate, type TestCertificate } from '../../support/certs.js';
 

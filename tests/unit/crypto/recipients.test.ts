@@ -9,11 +9,10 @@ import {
   isValidLegacyKey,
   legacyKeyId,
   legacyKeyRecipient,
-  loadDecryptionPfx,
   newLegacyKey,
-  parseEncryptionCertificate,
   type FileContext,
 } from '../../../ts/crypto/index.js';
+import { loadDecryptionPfx, parseEncryptionCertificate } from '../../../ts/crypto/certificate.js';
 import { AzsError } from '../../../ts/errors.js';
 import { makeTestCertificate } from '../../support/certs.js';
 import { errorCode, pseudoRandomBytes, replayRandom, run } from './helpers.js';

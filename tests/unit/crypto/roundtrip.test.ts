@@ -9,14 +9,13 @@ import {
   createDecryptStream,
   createEncryptStream,
   legacyKeyRecipient,
-  loadDecryptionPfx,
   newLegacyKey,
-  parseEncryptionCertificate,
   type DecryptionIdentity,
   type FileContext,
   type FileHeaderInfo,
   type Recipient,
 } from '../../../ts/crypto/index.js';
+import { loadDecryptionPfx, parseEncryptionCertificate } from '../../../ts/crypto/certificate.js';
 import { makeTestCertificate } from '../../support/certs.js';
 import { pseudoRandomBytes, replayRandom, run } from './helpers.js';
 

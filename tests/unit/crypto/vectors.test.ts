@@ -15,11 +15,10 @@ import {
   createDecryptStream,
   createEncryptStream,
   legacyKeyRecipient,
-  loadDecryptionPfx,
-  parseEncryptionCertificate,
   type FileContext,
   type Recipient,
 } from '../../../ts/crypto/index.js';
+import { loadDecryptionPfx, parseEncryptionCertificate } from '../../../ts/crypto/certificate.js';
 import { makeTestCertificate } from '../../support/certs.js';
 import { replayRandom, run } from './helpers.js';
 
