@@ -74,7 +74,10 @@ for (const [entry, outfile] of [
 // collection; V8's default heap growth then lets dead ones and the Buffers they hold pile up
 // with the file count. A 10 % growth step collects sooner: a million-file backup peaked at
 // 153 MB instead of 207, for about 7 % more time on a 1 GiB mixed tree (docs/BENCHMARK.md).
-const SEA_EXEC_ARGV = ['--max-semi-space-size=1', '--heap-growing-percent=10'];
+// --expose-gc gives the data paths V8's collector, which ts/util/young-gc.ts calls for a scavenge
+// every few megabytes: the Buffers they drop are freed by size, not only when JavaScript
+// allocation happens to trigger a collection.
+const SEA_EXEC_ARGV = ['--max-semi-space-size=1', '--heap-growing-percent=10', '--expose-gc'];
 
 /**
  * One SEA blob from the bundle. The code cache (V8's compiled bundle) is tied to the platform

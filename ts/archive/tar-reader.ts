@@ -26,15 +26,13 @@ import {
   symlinkSync,
   unlinkSync,
   utimesSync,
-  writev as fsWritev,
-  writeSync,
-  writevSync,
 } from 'node:fs';
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { AzsError } from '../errors.js';
 import { ownerNames } from './owner-names.js';
 import { windowsNameProblem } from '../util/windows-names.js';
+import { writeAll, writeAllSync } from '../util/write-all.js';
 import { BLOCK, F, TYPE, headerChecksum } from './tar-format.js';
 
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'other';
@@ -608,32 +606,6 @@ const WRITE_BATCH = 1024 * 1024;
 
 const O_NOFOLLOW = fsConstants.O_NOFOLLOW ?? 0;
 const CREATE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | O_NOFOLLOW;
-
-/** What is left of `pieces` once `written` bytes of them are on disk. */
-function unwritten(pieces: Buffer[], written: number): Buffer[] {
-  let skip = written;
-  let i = 0;
-  while (i < pieces.length && skip >= pieces[i]!.length) skip -= pieces[i++]!.length;
-  const rest = pieces.slice(i);
-  if (skip > 0) rest[0] = rest[0]!.subarray(skip);
-  return rest;
-}
-
-function writeAllSync(fd: number, pieces: Buffer[]): void {
-  for (let rest = pieces; rest.length > 0; ) {
-    rest = rest.length === 1 ? unwritten(rest, writeSync(fd, rest[0]!)) : unwritten(rest, writevSync(fd, rest));
-  }
-}
-
-function writeAll(fd: number, pieces: Buffer[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const step = (rest: Buffer[]): void => {
-      if (rest.length === 0) return resolve();
-      fsWritev(fd, rest, null, (err, n) => (err ? reject(err) : step(unwritten(rest, n))));
-    };
-    step(pieces);
-  });
-}
 
 /** The process umask, read without changing it; when unknown, every file gets an fchmod. */
 function currentUmask(): number {

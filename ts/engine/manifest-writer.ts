@@ -1,10 +1,11 @@
-import { closeSync, createReadStream, createWriteStream, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { rm } from 'node:fs/promises';
 import type { ManifestFileLine, ManifestHeader } from '../catalog/manifest.js';
 import { createEncryptStream, type Recipient } from '../crypto/index.js';
-import { digestTap, type Digest } from '../util/digest-tap.js';
+import type { Digest } from '../util/digest-tap.js';
+import { HashingFileSink } from '../util/file-sink.js';
 
 /**
  * Collects the manifest's file lines in a staging file while roles are packed, then encrypts
@@ -63,7 +64,7 @@ export class ManifestWriter {
     this.close();
     const full: ManifestHeader = { type: 'manifest', formatVersion: 1, ...header };
     const linesPath = this.linesPath;
-    const tap = digestTap();
+    const sink = new HashingFileSink(outPath);
     await pipeline(
       Readable.from(
         (async function* () {
@@ -72,10 +73,9 @@ export class ManifestWriter {
         })(),
       ),
       createEncryptStream(recipients, { contentType: 'manifest', backupId: header.backupId, role: null, index: null }),
-      tap,
-      createWriteStream(outPath, { mode: 0o600 }),
+      sink,
     );
     await rm(linesPath, { force: true });
-    return tap.digest();
+    return sink.digest();
   }
 }

@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -6,7 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import { createEncryptStream } from '../crypto/index.js';
 import type { Recipient } from '../crypto/recipients.js';
 import { volumeFileName } from '../catalog/layout.js';
-import { digestTap } from '../util/digest-tap.js';
+import { HashingFileSink } from '../util/file-sink.js';
+import { YoungCollector } from '../util/young-gc.js';
 
 export interface SealedVolume {
   file: string;
@@ -46,6 +46,7 @@ interface OpenVolume {
 export class VolumeWriter extends Writable {
   private current: OpenVolume | null = null;
   private nextIndex = 0;
+  private readonly young = new YoungCollector();
   readonly sealed: SealedVolume[] = [];
 
   constructor(private readonly options: VolumeWriterOptions) {
@@ -71,6 +72,7 @@ export class VolumeWriter extends Writable {
   }
 
   private async consume(chunk: Buffer): Promise<void> {
+    this.young.add(chunk.length);
     let rest = chunk;
     while (rest.length > 0) {
       const volume = this.current ?? this.open();
@@ -93,8 +95,8 @@ export class VolumeWriter extends Writable {
       role: this.options.role,
       index,
     });
-    const tap = digestTap();
-    const written = pipeline(encrypt, tap, createWriteStream(localPath, { flags: 'wx', mode: 0o600 })).then(() => tap.digest());
+    const sink = new HashingFileSink(localPath);
+    const written = pipeline(encrypt, sink).then(() => sink.digest());
     // The pipeline's failure surfaces through seal(); keep it from being reported as unhandled.
     written.catch(() => {});
     this.current = { index, file, localPath, encrypt, written, plainBytes: 0 };
