@@ -5,6 +5,7 @@ import type { VolumeRecord } from '../catalog/types.js';
 import { AzsError } from '../errors.js';
 import type { StorageTarget } from '../storage/target.js';
 import { digestTap } from '../util/digest-tap.js';
+import { YoungCollector } from '../util/young-gc.js';
 
 function mismatch(file: string, what: string): AzsError {
   return new AzsError('IntegrityFailed', `${file} does not match what BackupInfo.json recorded for it (${what}): the file on the share was changed, replaced or cut short.`, {
@@ -63,11 +64,15 @@ export function readRoleArchive(target: StorageTarget, backupId: string, volumes
   return Readable.from(
     (async function* () {
       let next = open(0);
+      const young = new YoungCollector();
       try {
         for (let i = 0; next !== null; i++) {
           const current = await next;
           next = open(i + 1);
-          for await (const chunk of current) yield chunk as Buffer;
+          for await (const chunk of current) {
+            young.add((chunk as Buffer).length);
+            yield chunk as Buffer;
+          }
         }
       } finally {
         // Stopped early (an error, a consumer that gave up): end the download opened ahead.
