@@ -15,8 +15,9 @@ export async function runService(ctx: EngineContext, tickIntervalMs?: number): P
   const controller = new AbortController();
   const stop = () => controller.abort();
   // `on`, not `once`, until the scheduler has stopped: execa's signal-exit handler (installed while
-  // an smbclient child runs) re-raises a signal when it finds no other listener, and a `once`
-  // listener is removed before it runs, so the service would die of the signal mid-cleanup.
+  // a child it started runs: on Windows, the SMB mapping's PowerShell) re-raises a signal when it
+  // finds no other listener, and a `once` listener is removed before it runs, so the service would
+  // die of the signal mid-cleanup.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   await ensureStateDirectory(ctx.home);
