@@ -97,9 +97,11 @@ describe('packing on a thread of its own', () => {
     const returned = await read(true);
     expect(sha256(returned.bytes)).toBe(sha256(kept.bytes));
     expect(sha256(returned.bytes)).toBe(sha256(await collect(packDirectory(root).stream)));
-    // 8 MB in pieces of at most 256 KiB: thirty or more buffers when none come back, a handful when they do.
+    // 8 MB in pieces of at most 256 KiB: thirty or more buffers when none come back, a handful when
+    // they do. How many is a handful depends on how far the pump ran ahead of the consumer before
+    // it got the CPU back: 9 was seen once on a slow, loaded machine; 12 still tells the two apart.
     expect(kept.memory).toBeGreaterThanOrEqual(30);
-    expect(returned.memory).toBeLessThanOrEqual(8);
+    expect(returned.memory).toBeLessThanOrEqual(12);
   });
 
   it('sends settled files as text that keeps any path a file system allows but NUL', () => {
