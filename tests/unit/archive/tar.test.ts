@@ -292,9 +292,10 @@ describe('consistency of files changing during the backup', () => {
     await mkdir(src);
     await writeFile(path.join(src, 'temp.tmp'), 'short-lived');
     await writeFile(path.join(src, 'keep.txt'), 'keep');
+    // Listed with its directory, gone before its turn to be opened.
     const { stream, done } = packDirectory(src, {
       onFile: async (rel) => {
-        if (rel === 'temp.tmp') await rm(path.join(src, 'temp.tmp'));
+        if (rel === 'keep.txt') await rm(path.join(src, 'temp.tmp'));
       },
     });
     const tar = await collect(stream);
@@ -464,27 +465,26 @@ describe('large-file path, streaming API and resources', () => {
   ])('reports a %s file swapped for a FIFO or a symlink as inconsistent, without reading it', async (_kind, size) => {
     const src = path.join(work, 'src');
     await mkdir(src);
+    await writeFile(path.join(src, 'a-first'), 'read before the swap');
     await writeFile(path.join(src, 'pipe'), Buffer.alloc(size, 1));
     await writeFile(path.join(src, 'link'), Buffer.alloc(size, 2));
     await writeFile(path.join(src, 'target'), 'outside the snapshot');
+    // Both are swapped after the directory was listed and before their turn to be opened.
     const { stream, done } = packDirectory(src, {
-      onFile: async (rel, attempt) => {
-        if (attempt !== 1) return;
-        if (rel === 'pipe') {
-          await rm(path.join(src, 'pipe'));
-          execFileSync('mkfifo', [path.join(src, 'pipe')]);
-        } else if (rel === 'link') {
-          await rm(path.join(src, 'link'));
-          await symlink('target', path.join(src, 'link'));
-        }
+      onFile: async (rel) => {
+        if (rel !== 'a-first') return;
+        await rm(path.join(src, 'pipe'));
+        execFileSync('mkfifo', [path.join(src, 'pipe')]);
+        await rm(path.join(src, 'link'));
+        await symlink('target', path.join(src, 'link'));
       },
     });
     const tar = await collect(stream);
     const summary = await done;
     expect(summary.inconsistent.sort()).toEqual(['link', 'pipe']);
-    expect(summary.files.map((f) => f.path)).toEqual(['target']);
+    expect(summary.files.map((f) => f.path)).toEqual(['a-first', 'target']);
     // Neither swapped path got an entry: the check happens before any header is written.
-    expect((await listTar(fromBuffer(tar))).entries.map((e) => e.path)).toEqual(['target']);
+    expect((await listTar(fromBuffer(tar))).entries.map((e) => e.path)).toEqual(['a-first', 'target']);
   });
 
   it.skipIf(process.platform !== 'linux')('closes every file when the consumer stops in the middle of a large file', async () => {
