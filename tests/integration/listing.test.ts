@@ -83,4 +83,20 @@ describe('listing backups', () => {
     const cold = await hostA.run(['backup', 'list']);
     expect(cold.data).toEqual(afterChange.data);
   });
+
+  it('logs on once for a backup and the retention pass that follows it', async () => {
+    const stamp = await newStamp(samba, 'one-session');
+    expect((await configureStamp(stamp, ['--encryption-cert', stamp.cert.cerPath])).error).toBeNull();
+    const counted = (args: string[]) => runEngine(args, { home: stamp.home, env: { ...samba.env, PATH: `${wrapperDir}:${process.env.PATH ?? ''}` } });
+    expect((await stamp.run(['backup', 'start'])).error).toBeNull();
+    const before = sessions();
+    const second = await counted(['backup', 'start']);
+    expect(second.error).toBeNull();
+    expect(sessions() - before).toBe(1);
+    // The retention pass did run on that session: it read the new backup's metadata, so the
+    // listing cache already holds both backups.
+    const index = JSON.parse(readFileSync(join(stamp.home, 'share-index.json'), 'utf8')) as { entries: Record<string, unknown> };
+    expect(Object.keys(index.entries)).toContain(String((second.data as Obj).BackupId));
+    expect(Object.keys(index.entries)).toHaveLength(2);
+  });
 });

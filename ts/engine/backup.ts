@@ -20,6 +20,7 @@ import { BACKUP_DATA_VERSION, ENGINE_VERSION } from '../version.js';
 import type { EngineContext } from './context.js';
 import { encryptionPlan, type EncryptionPlan } from './encryption.js';
 import { openConfiguredTarget } from './share.js';
+import type { StorageTarget } from '../storage/target.js';
 import { MANIFEST_LINE_BYTES, prepareStaging, removeStaging } from './staging.js';
 import { Uploader } from './uploader.js';
 import { VolumeWriter } from './volume-writer.js';
@@ -56,8 +57,10 @@ interface RoleEnv {
  * archive → compress → encrypt → volumes → upload (overlapped), then the encrypted manifest,
  * then BackupInfo.json last. Until that file exists the folder is an incomplete upload, never a
  * backup: a failure at any point leaves nothing on the share that looks valid.
+ * On success the backup location is returned still open, and the caller closes it: the retention
+ * pass that follows a backup uses the same SMB session instead of logging on again.
  */
-export async function performBackup(ctx: EngineContext, request: BackupRequest): Promise<{ info: BackupInfo; config: BackupConfiguration }> {
+export async function performBackup(ctx: EngineContext, request: BackupRequest): Promise<{ info: BackupInfo; config: BackupConfiguration; target: StorageTarget }> {
   const paths = statePaths(ctx.home);
   const config = await loadConfiguration(ctx.home);
   if (config.roles.length === 0) {
@@ -103,6 +106,7 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
   let certificateCopy: Promise<void> | null = null;
   let meter: ProgressMeter | null = null;
   let createdFolder = false;
+  let handedOver = false;
   try {
     const checked = await checkSources(config.roles);
     const dataBytes = checked.reduce((sum, c) => sum + c.bytes, 0);
@@ -164,7 +168,8 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
     await writeLocalRecord(paths.catalog, { ...record, status: info.status, completedDateTime: info.completedDateTime });
     progress.stop();
     ctx.reporter.progress('Backup', `Backup ${backupId} ${info.status}`, 100, progress.detail());
-    return { info, config };
+    handedOver = true;
+    return { info, config, target };
   } catch (err) {
     manifestLines?.discard();
     const e = ctx.signal?.aborted
@@ -184,7 +189,7 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
     meter?.stop();
     await certificateCopy?.catch(() => undefined);
     if (staging) await removeStaging(staging);
-    await target.close();
+    if (!handedOver) await target.close();
   }
 }
 

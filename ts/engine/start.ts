@@ -16,7 +16,6 @@ import { appendLog } from '../util/log.js';
 import type { EngineContext } from './context.js';
 import { performBackup } from './backup.js';
 import { applyRetention } from './prune.js';
-import { openConfiguredTarget } from './share.js';
 
 /**
  * Start-AzsBackup: one backup at a time (a second start fails naming the running one), then the
@@ -37,12 +36,11 @@ export async function startBackup(ctx: EngineContext, request: { automatic: bool
     if (lock.recovered) {
       await appendLog(ctx.home, 'engine.log', { recoveredLock: lock.recovered.detail, backupId: lock.recovered.info?.backupId ?? null });
     }
-    const { info, config } = await performBackup(ctx, { automatic: request.automatic, backupId });
-    // The scheduler service records its own runs; an on-demand backup only sets LastBackupTime
-    // and never moves NextBackupTime.
-    if (!request.automatic) await writeScheduleState(ctx.home, onOnDemandBackup(await readScheduleState(ctx.home), started));
-    const target = await openConfiguredTarget(ctx.home, config);
+    const { info, config, target } = await performBackup(ctx, { automatic: request.automatic, backupId });
     try {
+      // The scheduler service records its own runs; an on-demand backup only sets LastBackupTime
+      // and never moves NextBackupTime.
+      if (!request.automatic) await writeScheduleState(ctx.home, onOnDemandBackup(await readScheduleState(ctx.home), started));
       await applyRetention(ctx, config, target);
     } finally {
       await target.close();
