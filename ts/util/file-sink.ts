@@ -19,8 +19,6 @@ export class HashingFileSink extends Writable {
   #fd: number | null = null;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
-  #since = 0;
-  #batchBytes = 0;
   readonly #hash = createHash('sha256');
   #size = 0;
   #digest: Digest | null = null;
@@ -83,14 +81,11 @@ export class HashingFileSink extends Writable {
 
   #flush(): Error | null {
     const pieces = this.#pending;
-    this.#batchBytes = this.#pendingBytes;
     this.#pending = [];
     this.#pendingBytes = 0;
     if (pieces.length === 0) return null;
     try {
       writeAllSync(this.#fd!, pieces);
-      const g = (globalThis as { gc?: (o: unknown) => void }).gc;
-      if (g && process.env.AZSB_MINOR_MB) { this.#since += this.#batchBytes; if (this.#since >= Number(process.env.AZSB_MINOR_MB) * 1048576) { this.#since = 0; g({ type: 'minor' }); } }
       return null;
     } catch (err) {
       return err as Error;
