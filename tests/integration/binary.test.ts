@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -68,6 +68,38 @@ describe('the standalone binary', () => {
     expect(existsSync(join(share, 'MASBackup', ids[0]!, 'BackupInfo.json'))).toBe(true);
     const listed = await runEngine(['backup', 'list'], { home });
     expect((listed.data as Array<Record<string, unknown>>).map((b) => b.Status)).toEqual(['Succeeded']);
+  });
+
+  it('loads only the engine code a command runs: no zlib or worker threads to print the version or list roles', async () => {
+    const work = await scratchDir('azsb-bin-');
+    // A preloaded script that writes down, at exit, every built-in module the process loaded.
+    const probe = join(work, 'probe.cjs');
+    await writeFile(probe, "process.on('exit', () => require('fs').writeFileSync(process.env.AZSB_PROBE_OUT, process.moduleLoadList.join('\\n')));\n");
+    const loaded = async (name: string, command: (env: Record<string, string>) => Promise<unknown>): Promise<string[]> => {
+      const out = join(work, `${name}.txt`);
+      await command({ NODE_OPTIONS: `--require ${probe}`, AZSB_PROBE_OUT: out });
+      return (await readFile(out, 'utf8')).split('\n').filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
+    };
+    const home = join(work, 'state');
+    const share = join(work, 'share');
+    const role = join(work, 'role');
+    await mkdir(share);
+    await mkdir(role);
+    await writeFile(join(role, 'settings.json'), '{}');
+    const cert = makeTestCertificate(join(work, 'cert'));
+    expect((await runEngine(['config', 'set', '--path', share, '--encryption-cert', cert.cerPath], { home })).error).toBeNull();
+    expect((await runEngine(['role', 'add', '--name', 'Data', '--path', role], { home })).error).toBeNull();
+
+    const version = await loaded('version', (env) => run(binaryPath(), ['--version'], { env }));
+    const roles = await loaded('roles', async (env) => expect((await runEngine(['role', 'list'], { home, env })).error).toBeNull());
+    // The probe sees them where they are needed: a backup compresses on worker threads.
+    const backup = await loaded('backup', async (env) => expect((await runEngine(['backup', 'start'], { home, env })).error).toBeNull());
+    expect(backup).toEqual(expect.arrayContaining(['zlib', 'worker_threads']));
+    for (const modules of [version, roles]) {
+      expect(modules).not.toContain('zlib');
+      expect(modules).not.toContain('worker_threads');
+      expect(modules).not.toContain('readline');
+    }
   });
 
   it('answers an unknown command with a non-zero exit', async () => {
