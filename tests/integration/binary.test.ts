@@ -92,7 +92,7 @@ describe('the standalone binary', () => {
 
     const version = await loaded('version', (env) => run(binaryPath(), ['--version'], { env }));
     const roles = await loaded('roles', async (env) => expect((await runEngine(['role', 'list'], { home, env })).error).toBeNull());
-    // The probe sees them where they are needed: a backup compresses on worker threads.
+    // The probe sees them where they are used: a backup packs on a worker thread and compresses with zlib.
     const backup = await loaded('backup', async (env) => expect((await runEngine(['backup', 'start'], { home, env })).error).toBeNull());
     expect(backup).toEqual(expect.arrayContaining(['zlib', 'worker_threads']));
     for (const modules of [version, roles]) {
