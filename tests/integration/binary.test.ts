@@ -102,6 +102,25 @@ describe('the standalone binary', () => {
     }
   });
 
+  it('keeps the Azure Storage SDK and execa out of the script every start takes in', async () => {
+    // The script the executable was made from (scripts/build.mjs): the SDK and execa travel
+    // beside it as assets, loaded only by a blob location or a Windows share with a user
+    // (the blob and Wine suites run those paths through this binary).
+    const build = join(import.meta.dirname, '..', '..', '.cache', 'build');
+    const main = await readFile(join(build, 'azsbackup.cjs'), 'utf8');
+    const sdk = await readFile(join(build, 'azure-storage-blob.cjs'), 'utf8');
+    const execa = await readFile(join(build, 'execa.cjs'), 'utf8');
+    expect(sdk).toContain('ContainerClient=class ');
+    expect(execa).toContain('ExecaError=class ');
+    expect(main).not.toContain('ContainerClient=class ');
+    expect(main).not.toContain('ExecaError=class ');
+    expect(main.length).toBeLessThan(sdk.length);
+    // And the executable carries them: a blob location is opened through its own copy.
+    const binary = await readFile(binaryPath());
+    expect(binary.includes('ContainerClient=class ')).toBe(true);
+    expect(binary.includes('ExecaError=class ')).toBe(true);
+  });
+
   it('answers an unknown command with a non-zero exit', async () => {
     const result = await runEngine(['no-such-command'], { home: await scratchDir('azsb-bin-') });
     expect(result.exitCode).not.toBe(0);

@@ -1,18 +1,19 @@
 import { stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import {
-  AnonymousCredential,
-  ContainerClient,
-  StorageSharedKeyCredential,
-  type BlobItem,
-  type StoragePipelineOptions,
-} from '@azure/storage-blob';
+import type * as AzureStorageBlob from '@azure/storage-blob';
+import type { BlobItem, ContainerClient, StoragePipelineOptions, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { AzsError } from '../errors.js';
+import { loadSideBundle, SIDE_BUNDLES } from '../util/side-bundle.js';
 import { blobError, blobErrorCode, classifyBlobError } from './blob-errors.js';
 import type { BlobLocation } from './blob-url.js';
 import type { Capacity, RemoteEntry, StorageTarget } from './target.js';
 import { splitRelativePath } from './unc.js';
+
+/** The Azure Storage SDK, loaded when a blob location is opened, never at start (util/side-bundle.ts). */
+export function loadAzureStorageBlob(): Promise<typeof AzureStorageBlob> {
+  return loadSideBundle(SIDE_BUNDLES.azureStorageBlob, () => import('@azure/storage-blob'));
+}
 
 /** Size of one staged block on upload and of one ranged GET on download. */
 export const BLOB_BLOCK_SIZE = 8 * 1024 * 1024;
@@ -79,7 +80,8 @@ export class BlobTarget implements StorageTarget {
   readonly #usesSas: boolean;
   #containerReady: Promise<void> | null = null;
 
-  constructor(location: BlobLocation, credentials: BlobCredentials, options: BlobTargetOptions = {}) {
+  constructor(sdk: typeof AzureStorageBlob, location: BlobLocation, credentials: BlobCredentials, options: BlobTargetOptions = {}) {
+    const { AnonymousCredential, ContainerClient, StorageSharedKeyCredential } = sdk;
     this.description = location.display;
     this.#prefix = location.prefix;
     this.#usesSas = credentials.sas !== null;

@@ -62,12 +62,13 @@ export interface OpenBlobTargetOptions extends BlobTargetOptions {
 /**
  * Opens an Azure Blob Storage container as the backup location. The Azure SDK is loaded here,
  * not at startup: initialising it costs every engine run ~6 MB and its start-up work, and most
- * installations never use a blob location.
+ * installations never use a blob location. It is not even in the main bundle (util/side-bundle.ts).
  */
 export async function openBlobTarget(opts: OpenBlobTargetOptions): Promise<StorageTarget> {
   const location = parseBlobUrl(opts.url);
-  const { BlobTarget } = await import('./blob.js');
+  const { BlobTarget, loadAzureStorageBlob } = await import('./blob.js');
   return new BlobTarget(
+    await loadAzureStorageBlob(),
     location,
     { accountKey: opts.accountKey ?? null, sas: opts.sas ?? location.sas },
     opts.retry === undefined ? {} : { retry: opts.retry },

@@ -1,5 +1,6 @@
 import { shareError, type ShareErrorCode } from './share-errors.js';
 import { formatUnc, type UncLocation } from './unc.js';
+import { loadSideBundle, SIDE_BUNDLES } from '../util/side-bundle.js';
 
 /**
  * Connects this Windows logon session to an SMB share with the configured DOMAIN\user and
@@ -36,7 +37,7 @@ export type WindowsSmbSpawn = (request: WindowsSmbRequest) => Promise<WindowsSmb
 
 export const execaWindowsSmbSpawn: WindowsSmbSpawn = async (request) => {
   // Loaded here, not at start: only Windows connections with credentials need it.
-  const { execa } = await import('execa');
+  const { execa } = await loadSideBundle(SIDE_BUNDLES.execa, () => import('execa'));
   const result = await execa(request.file, request.args, {
     input: request.input,
     reject: false,
