@@ -37,8 +37,10 @@ export interface ShareBackup {
  * `home` names the state directory whose cache to use; without it everything is read.
  */
 export async function scanShare(target: StorageTarget, home?: string): Promise<ShareBackup[]> {
+  // Read while the share answers (InfoCache.load never fails: a bad cache is an empty one).
+  const cacheLoad = home === undefined ? null : InfoCache.load(statePaths(home).shareIndex, target.description);
   const tree = await listTree(target, ROOT);
-  const cache = home === undefined ? null : await InfoCache.load(statePaths(home).shareIndex, target.description);
+  const cache = await cacheLoad;
   const out: ShareBackup[] = [];
   const toRead: { name: string; backupId: string; file: RemoteEntry; modified: Date }[] = [];
   for (const entry of tree.get('') ?? []) {
@@ -126,8 +128,12 @@ async function settleCrashed(home: string, records: LocalBackupRecord[], now: Da
 }
 
 export async function collectBackups(ctx: EngineContext, config: BackupConfiguration, target: StorageTarget): Promise<BackupRecord[]> {
+  // The local records are read while the share is listed: both are then as of the listing's
+  // start. A backup started meanwhile shows in neither, as in a listing made a moment earlier.
+  const records = readLocalRecords(statePaths(ctx.home).catalog);
+  records.catch(() => undefined); // surfaced below, after the share's own failure if any
   const share = await scanShare(target, ctx.home);
-  const local = await settleCrashed(ctx.home, await readLocalRecords(statePaths(ctx.home).catalog), ctx.now());
+  const local = await settleCrashed(ctx.home, await records, ctx.now());
   const byId = new Map<string, BackupRecord>();
   for (const s of share) {
     if (s.info) byId.set(s.backupId, { backupId: s.backupId, status: s.info.status, info: s.info, createdDateTime: s.info.createdDateTime });
