@@ -183,6 +183,34 @@ describe('SmbClientTarget against a real smbd', () => {
     }
   });
 
+  it('reports a file of a batch read that arrived shorter than smbclient announced, and only that one', async () => {
+    await target.ensureDirectory('short');
+    const names = ['one', 'two', 'three'].map((n) => `short/${n}.json`);
+    for (const [i, name] of names.entries()) await target.writeFile(name, Buffer.alloc(1000 + i, 65 + i));
+    // The real smbclient downloads all three; the second is then cut short in the local folder,
+    // as a full disk or a killed transfer would leave it.
+    const cutting = smbTarget(server, LOCATION_DIR, {
+      spawn: (request) => {
+        const child = nodeSmbSpawn(request);
+        const dir = /^lcd "(.*)"$/m.exec(request.input)?.[1];
+        const exited = child.exited.then(async (exit) => {
+          if (dir !== undefined) await writeFile(path.join(dir, 'f1'), Buffer.alloc(10, 66));
+          return exit;
+        });
+        return { pid: child.pid, stdout: child.stdout, stderr: child.stderr, exited, kill: () => child.kill() };
+      },
+    });
+    const files = await readFiles(cutting, names);
+    expect(files.get(names[0]!)).toEqual(Buffer.alloc(1000, 65));
+    expect(files.get(names[2]!)).toEqual(Buffer.alloc(1002, 67));
+    const cut = files.get(names[1]!);
+    expect(cut).toBeInstanceOf(AzsError);
+    expect((cut as AzsError).message).toContain('the file was not received whole');
+    // The same read without the cut gets all three whole.
+    const whole = await readFiles(target, names);
+    expect(whole.get(names[1]!)).toEqual(Buffer.alloc(1001, 66));
+  });
+
   it('reads an empty file', async () => {
     await target.writeFile('empty.json', Buffer.alloc(0));
     expect((await target.readFile('empty.json')).length).toBe(0);

@@ -724,14 +724,18 @@ export class SmbClientTarget implements StorageTarget {
         const rel = relPaths[index] ?? '';
         failed.set(index, NOT_FOUND.includes(problem.status) ? null : this.#error(classifyNtStatus(problem.status), `reading '${rel}'`, problem.status, problem.line));
       }
+      const announced = new Map<number, number>();
+      for (const m of all.matchAll(/of size (\d+) as f(\d+)(?: |$)/gm)) announced.set(Number(m[2]), Number(m[1]));
+      // All at once: one after the other, 100 small files took a cold listing 30 ms.
+      const received = await Promise.all(relPaths.map((_, i) => (failed.has(i) ? null : readLocalFile(path.join(dir, `f${i}`)).catch(() => null))));
       for (const [i, rel] of relPaths.entries()) {
         if (failed.has(i)) {
           out.set(rel, failed.get(i) ?? null);
           continue;
         }
-        const data = await readLocalFile(path.join(dir, `f${i}`)).catch(() => null);
-        const announced = new RegExp(`of size (\\d+) as f${i}(?: |$)`, 'm').exec(all);
-        const whole = data !== null && (announced === null || Number(announced[1]) === data.length);
+        const data = received[i] ?? null;
+        const size = announced.get(i);
+        const whole = data !== null && (size === undefined || size === data.length);
         out.set(rel, whole ? data : this.#error('ShareGeneralFault', `reading '${rel}'`, undefined, 'the file was not received whole'));
       }
       return out;
