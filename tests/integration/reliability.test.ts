@@ -172,6 +172,19 @@ describe('finding 2: --backup-id is a new GUID or an InvalidParameter error, and
     await rm(join(masBackup(stamp), foreign), { recursive: true });
   });
 
+  it('refuses an id that only the local catalog knows (a backup that failed before reaching the share)', async () => {
+    const local = '5e1f0000-0000-4000-8000-00000000beef';
+    const record = { backupId: local, status: 'Failed', createdDateTime: '2026-01-01T00:00:00.000Z', completedDateTime: '2026-01-01T00:00:01.000Z', isAutomaticBackup: false, pid: 1, error: { code: 'ShareConnectivity', message: 'the share did not answer' } };
+    await writeFile(join(stamp.home, 'catalog', `${local}.json`), JSON.stringify(record));
+    const before = await snapshot();
+    const run = await stamp.run(['backup', 'start', '--backup-id', local.toUpperCase()]);
+    expect(run.exitCode).toBe(2);
+    expect(run.error).toMatchObject({ code: 'InvalidParameter', target: 'BackupId' });
+    expect(run.error?.message).toContain('this one is in the local catalog');
+    expect(await snapshot()).toEqual(before);
+    await rm(join(stamp.home, 'catalog', `${local}.json`));
+  });
+
   it('a fresh GUID is accepted and names the backup', async () => {
     const id = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
     const run = await stamp.run(['backup', 'start', '--backup-id', id]);

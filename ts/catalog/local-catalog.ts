@@ -1,4 +1,4 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import type { OperationStatus } from './types.js';
@@ -41,6 +41,20 @@ export async function readLocalRecords(dir: string): Promise<LocalBackupRecord[]
     }
   }
   return records;
+}
+
+/**
+ * Whether a record for this id exists, valid or not: a torn file still holds the id. One stat, so
+ * a backup need not read every record kept to check that its new id is free.
+ */
+export async function hasLocalRecord(dir: string, backupId: string): Promise<boolean> {
+  try {
+    await stat(file(dir, backupId));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
 }
 
 export async function removeLocalRecord(dir: string, backupId: string): Promise<void> {

@@ -13,7 +13,7 @@ import { measureTree } from '../roles/measure.js';
 import { backupFile, backupFolder, INFO_FILE, isBackupId, MANIFEST_FILE } from '../catalog/layout.js';
 import { isoDuration } from '../catalog/azure-shape.js';
 import type { BackupInfo, OperationStatus, RoleStatus, VolumeRecord } from '../catalog/types.js';
-import { readLocalRecords, writeLocalRecord, type LocalBackupRecord } from '../catalog/local-catalog.js';
+import { hasLocalRecord, writeLocalRecord, type LocalBackupRecord } from '../catalog/local-catalog.js';
 import { scanShare } from './backups.js';
 import { statePaths } from '../util/state-dir.js';
 import { BACKUP_DATA_VERSION, ENGINE_VERSION } from '../version.js';
@@ -76,10 +76,18 @@ export async function performBackup(ctx: EngineContext, request: BackupRequest):
     throw invalidParameter('BackupId', request.backupId, 'a GUID that no backup uses yet');
   }
   const backupId = request.backupId?.toLowerCase() ?? randomUUID();
-  if ((await readLocalRecords(paths.catalog)).some((r) => r.backupId === backupId)) {
+  // The share is listed while the local catalog is checked: its logon and listing are most of a
+  // small backup's wait.
+  const scanning = scanShare(target, ctx.home);
+  scanning.catch(() => undefined); // surfaced below
+  const known = await hasLocalRecord(paths.catalog, backupId).catch((err: unknown) => err as Error);
+  if (known !== false) {
+    await scanning.catch(() => undefined);
+    await target.close();
+    if (known instanceof Error) throw known;
     throw invalidParameter('BackupId', backupId, 'a GUID that no backup uses yet (this one is in the local catalog)');
   }
-  const onShare = await scanShare(target, ctx.home).catch(async (err: unknown) => {
+  const onShare = await scanning.catch(async (err: unknown) => {
     await target.close();
     throw err;
   });
