@@ -2,7 +2,7 @@ import { getHeapStatistics } from 'node:v8';
 
 /**
  * Collects the young generation every so many bytes of data handled, and the whole heap when the
- * memory outside it has grown by a set amount since the last full collection.
+ * memory outside it has grown by a set amount from its lowest point since the last full collection.
  *
  * A data path allocates Buffers V8 cannot reuse (the cipher's output, zlib's). They are freed
  * when a scavenge finds their wrappers dead, and V8 paces scavenges by JavaScript allocation, not
@@ -16,8 +16,8 @@ import { getHeapStatistics } from 'node:v8';
  * wait for a full collection. V8 starts one when its old generation fills, or when the memory
  * outside the heap has grown by 64 MB. How soon the first happens depended on the rest of the
  * heap: when the Azure SDK's source left the engine's bundle (2.3 MB less heap), a 1 GiB backup
- * ran 12 full collections instead of 31 and peaked 40 MB higher, all of it dead Buffers
- * (docs/BENCHMARK.md). Counting the outside memory here makes that a property of the data path.
+ * ran 12 full collections instead of 31 and peaked 40 MB higher, Buffers that a full collection
+ * frees (docs/BENCHMARK.md). Counting the outside memory here makes that a property of the data path.
  *
  * The collector is V8's `gc`, exposed by --expose-gc in the executable's flags. Where it is not
  * exposed (the test runner, plain node) this does nothing.
@@ -25,7 +25,7 @@ import { getHeapStatistics } from 'node:v8';
 type Collect = (options: { type: 'minor' | 'major' }) => void;
 
 export const YOUNG_GC_EVERY = 4 * 1024 * 1024;
-/** Growth of the memory outside the heap, since the last full collection, that starts one. */
+/** Growth of the memory outside the heap, from its lowest point since the last full collection, that starts one. */
 export const FULL_GC_AFTER = 16 * 1024 * 1024;
 
 const outsideHeap = (): number => getHeapStatistics().external_memory;
