@@ -15,6 +15,14 @@ Set-StrictMode -Version Latest
 $script:AzsBackupRoot = Split-Path -Path $PSScriptRoot -Parent
 $script:AzsBackupManifestPath = Join-Path -Path $script:AzsBackupRoot -ChildPath 'AzsBackup.psd1'
 
+# glibc malloc settings the engine starts with on Linux (Invoke-AzsBackupEngine); the service unit
+# sets the same (ts/schedule/systemd-unit.ts, which says why).
+$script:EngineMallocEnvironment = [ordered]@{
+    MALLOC_ARENA_MAX       = '2'
+    MALLOC_TRIM_THRESHOLD_ = '67108864'
+    MALLOC_MMAP_THRESHOLD_ = '33554432'
+}
+
 # Utf8JsonWriter is used to hand secrets to the engine on stdin without building a JSON string.
 Add-Type -AssemblyName 'System.Text.Json'
 

@@ -27,7 +27,7 @@ export function listingLatency({ work, samba, cert, binary, pwsh, manifest, coun
   writeFileSync(join(role, 'settings.json'), '{"role":"one file"}\n');
   mkdirSync(join(samba.shareDir, folder), { mode: 0o777 });
   chmodSync(join(samba.shareDir, folder), 0o777);
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...samba.env, AZSBACKUP_HOME: home, MALLOC_ARENA_MAX: '2' };
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...samba.env, AZSBACKUP_HOME: home, MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '67108864', MALLOC_MMAP_THRESHOLD_: '33554432' };
   const engine = (args, input = '') => timed(binary, args, { env, input });
   engine(['config', 'set', '--path', `${samba.uncPath}\\${folder}`, '--user-name', samba.userName, '--encryption-cert', cert.cerPath, '--retention', '14', '--secrets-stdin'], JSON.stringify({ password: samba.password }));
   engine(['role', 'add', '--name', 'OneFile', '--path', role]);

@@ -566,9 +566,9 @@ async function loadSupport(work) {
 // The tools
 // ---------------------------------------------------------------------------------------------
 
-/** The engine's environment as the module and the service unit give it (MALLOC_ARENA_MAX included). */
+/** The engine's environment as the module and the service unit give it (their glibc malloc settings included). */
 function engineEnv(home, samba) {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...samba.env, AZSBACKUP_HOME: home, MALLOC_ARENA_MAX: '2' };
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...samba.env, AZSBACKUP_HOME: home, MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '67108864', MALLOC_MMAP_THRESHOLD_: '33554432' };
 }
 
 async function engine(home, samba, args, secrets) {

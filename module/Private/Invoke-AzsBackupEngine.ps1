@@ -106,11 +106,16 @@ function Invoke-AzsBackupEngine {
     $startInfo.StandardInputEncoding = $utf8
     $startInfo.StandardOutputEncoding = $utf8
     $startInfo.StandardErrorEncoding = $utf8
-    # glibc gives every thread that allocates at the same moment an arena of its own and keeps
-    # what they free: two arenas cut the engine's peak RSS by ~25 MB on a restore
-    # (docs/BENCHMARK.md). The service unit sets the same; a value already set is kept.
-    if ($IsLinux -and [string]::IsNullOrEmpty($env:MALLOC_ARENA_MAX)) {
-        $startInfo.Environment['MALLOC_ARENA_MAX'] = '2'
+    # glibc malloc settings, the same as the service unit's (ts/schedule/systemd-unit.ts says
+    # why): two arenas cut the engine's peak RSS by ~25 MB on a restore; the two thresholds keep
+    # freed memory in the process instead of faulting it in again, a third of a backup's time
+    # here (docs/BENCHMARK.md). A value already set is kept.
+    if ($IsLinux) {
+        foreach ($setting in $script:EngineMallocEnvironment.GetEnumerator()) {
+            if ([string]::IsNullOrEmpty([Environment]::GetEnvironmentVariable($setting.Key))) {
+                $startInfo.Environment[$setting.Key] = $setting.Value
+            }
+        }
     }
 
     $process = [System.Diagnostics.Process]::new()

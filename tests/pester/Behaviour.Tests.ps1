@@ -1368,25 +1368,28 @@ Describe 'the environment the module starts the engine with' {
         $script:probe = Join-Path -Path $TestDrive -ChildPath 'env-probe'
         Set-Content -LiteralPath $script:probe -Value @(
             '#!/bin/sh'
-            'printf ''{"type":"result","data":[{"Name":"arena-%s","Path":"/probe"}]}\n'' "$MALLOC_ARENA_MAX"'
+            'printf ''{"type":"result","data":[{"Name":"arena-%s trim-%s mmap-%s","Path":"/probe"}]}\n'' "$MALLOC_ARENA_MAX" "$MALLOC_TRIM_THRESHOLD_" "$MALLOC_MMAP_THRESHOLD_"'
         )
         chmod +x $script:probe
+        $script:mallocNames = 'MALLOC_ARENA_MAX', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_MMAP_THRESHOLD_'
     }
     BeforeEach {
         $script:savedBinary = $env:AZSBACKUP_BINARY
-        $script:savedArena = $env:MALLOC_ARENA_MAX
+        $script:savedMalloc = @{}
+        foreach ($name in $script:mallocNames) { $script:savedMalloc[$name] = [Environment]::GetEnvironmentVariable($name) }
         $env:AZSBACKUP_BINARY = $script:probe
     }
     AfterEach {
         $env:AZSBACKUP_BINARY = $script:savedBinary
-        $env:MALLOC_ARENA_MAX = $script:savedArena
+        foreach ($name in $script:mallocNames) { [Environment]::SetEnvironmentVariable($name, $script:savedMalloc[$name]) }
     }
 
-    It 'limits glibc to two malloc arenas on Linux, and keeps a value the caller set' {
-        $env:MALLOC_ARENA_MAX = $null
-        (Get-AzsBackupRole).Name | Should -Be 'arena-2'
+    It 'limits glibc to two malloc arenas and keeps freed memory on Linux, and keeps a value the caller set' {
+        foreach ($name in $script:mallocNames) { [Environment]::SetEnvironmentVariable($name, $null) }
+        (Get-AzsBackupRole).Name | Should -Be 'arena-2 trim-67108864 mmap-33554432'
         $env:MALLOC_ARENA_MAX = '4'
-        (Get-AzsBackupRole).Name | Should -Be 'arena-4'
+        $env:MALLOC_TRIM_THRESHOLD_ = '1048576'
+        (Get-AzsBackupRole).Name | Should -Be 'arena-4 trim-1048576 mmap-33554432'
     }
 }
 

@@ -47,7 +47,7 @@ describe('generateSystemdUnit', () => {
   it('runs the foreground service with the state directory and restarts on failure', () => {
     expect([...s.keys()]).toEqual(['Unit', 'Service', 'Install']);
     expect(one('ExecStart')).toBe('/usr/local/bin/azsbackup service run');
-    expect(service.get('Environment')).toEqual(['AZSBACKUP_HOME=/var/lib/azsbackup', 'MALLOC_ARENA_MAX=2']);
+    expect(service.get('Environment')).toEqual(['AZSBACKUP_HOME=/var/lib/azsbackup', 'MALLOC_ARENA_MAX=2', 'MALLOC_TRIM_THRESHOLD_=67108864', 'MALLOC_MMAP_THRESHOLD_=33554432']);
     expect(one('Type')).toBe('simple');
     expect(one('Restart')).toBe('on-failure');
     expect(s.get('Unit')?.get('After')).toEqual(['network-online.target']);
@@ -81,7 +81,7 @@ describe('generateSystemdUnit', () => {
       }),
     ).get('Service') as Map<string, string[]>;
     expect(custom.get('ExecStart')).toEqual(['"/opt/azs backup/azsbackup" service run']);
-    expect(custom.get('Environment')).toEqual(['"AZSBACKUP_HOME=/srv/azs 100%%"', 'MALLOC_ARENA_MAX=2']);
+    expect(custom.get('Environment')).toEqual(['"AZSBACKUP_HOME=/srv/azs 100%%"', 'MALLOC_ARENA_MAX=2', 'MALLOC_TRIM_THRESHOLD_=67108864', 'MALLOC_MMAP_THRESHOLD_=33554432']);
     expect(custom.get('ReadWritePaths')).toEqual(['"/srv/azs 100%%" /srv/staging']);
     expect(custom.get('User')).toEqual(['azsbackup']);
     expect(custom.get('AmbientCapabilities')).toEqual(['CAP_DAC_READ_SEARCH']);
