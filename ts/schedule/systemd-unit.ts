@@ -38,8 +38,8 @@ function checkPath(name: string, value: string): void {
 }
 
 /**
- * The glibc malloc settings every product path starts the engine with (the module sets the same,
- * module/Private/Invoke-AzsBackupEngine.ps1). Two arenas: glibc gives every thread that allocates
+ * The glibc malloc settings every product path starts the engine with (the module sets the same:
+ * $script:EngineMallocEnvironment in module/AzsBackup.psm1). Two arenas: glibc gives every thread that allocates
  * at the same moment an arena of its own and keeps what they free; the thread pool's zstd work
  * then held ~25 MB more at a restore's peak. The two thresholds keep freed memory in the process
  * instead of handing it back to the kernel and faulting it in again a moment later: a 1 GiB
