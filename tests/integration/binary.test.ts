@@ -70,6 +70,33 @@ describe('the standalone binary', () => {
     expect((listed.data as Array<Record<string, unknown>>).map((b) => b.Status)).toEqual(['Succeeded']);
   });
 
+  it('counts a backup\'s progress in bytes of file data, which end at the total the first line announced', async () => {
+    const work = await scratchDir('azsb-bin-');
+    const home = join(work, 'state');
+    const share = join(work, 'share');
+    const role = join(work, 'role');
+    await mkdir(share);
+    await mkdir(join(role, 'config'), { recursive: true });
+    // Small files, where the archive's headers and padding outweigh the data several times over.
+    let data = 0;
+    for (let i = 0; i < 3000; i++) {
+      const text = JSON.stringify({ setting: i, value: 'x'.repeat(i % 200) });
+      data += Buffer.byteLength(text);
+      await writeFile(join(role, 'config', `s${i}.json`), text);
+    }
+    const cert = makeTestCertificate(join(work, 'cert'));
+    expect((await runEngine(['config', 'set', '--path', share, '--encryption-cert', cert.cerPath], { home })).error).toBeNull();
+    expect((await runEngine(['role', 'add', '--name', 'Data', '--path', role], { home })).error).toBeNull();
+
+    const backup = await runEngine(['backup', 'start'], { home });
+    expect(backup.error).toBeNull();
+    const details = backup.lines.filter((l) => l.type === 'progress' && typeof l.bytesDone === 'number') as unknown as Array<{ bytesDone: number; bytesTotal: number }>;
+    expect(details.length).toBeGreaterThan(1);
+    expect(details.every((d) => d.bytesTotal === data)).toBe(true);
+    expect(details.every((d) => d.bytesDone <= data)).toBe(true);
+    expect(details.at(-1)!.bytesDone).toBe(data);
+  });
+
   it('loads only the engine code a command runs: no zlib or worker threads to print the version or list roles', async () => {
     const work = await scratchDir('azsb-bin-');
     // A preloaded script that writes down, at exit, every built-in module the process loaded.

@@ -27,9 +27,12 @@ export type ToWorker =
   | { t: 'stop' };
 
 export type FromWorker =
-  /** The ring holds the archive up to `end`; the files settled since the last message, in order. */
-  | { t: 'data'; end: number; files: string }
-  | { t: 'done'; end: number; summary: PackSummary; files: string }
+  /**
+   * The ring holds the archive up to `end`; the files settled since the last message, in order;
+   * `read` bytes of file data read so far (PackOptions.onData, summed).
+   */
+  | { t: 'data'; end: number; files: string; read: number }
+  | { t: 'done'; end: number; summary: PackSummary; files: string; read: number }
   | { t: 'error'; error: ErrorRecord }
   /** The worker closed everything it had open after a stop. */
   | { t: 'stopped' };

@@ -52,7 +52,7 @@ export async function packWorkerSource(): Promise<PackWorkerSource | null> {
   return located;
 }
 
-export type ThreadPackOptions = Pick<PackOptions, 'maxAttempts' | 'readSize' | 'onPacked'>;
+export type ThreadPackOptions = Pick<PackOptions, 'maxAttempts' | 'readSize' | 'onPacked' | 'onData'>;
 
 /**
  * Streams `root` as a tar archive packed by a worker thread (packDirectory on the main thread
@@ -84,8 +84,14 @@ export function packDirectoryOnThread(root: string, options: ThreadPackOptions, 
   const tell = (m: ToWorker) => {
     if (!exited) worker.postMessage(m);
   };
-  const report = (files: string) => {
+  /** File data read so far, as last passed on to onData. */
+  let read = 0;
+  const report = (files: string, readNow: number) => {
     if (options.onPacked && files !== '') for (const f of decodeFiles(files)) options.onPacked(f);
+    if (readNow > read) {
+      options.onData?.(readNow - read);
+      read = readNow;
+    }
   };
 
   /**
@@ -143,11 +149,11 @@ export function packDirectoryOnThread(root: string, options: ThreadPackOptions, 
     if (settled) return;
     try {
       if (m.t === 'data') {
-        report(m.files);
+        report(m.files, m.read);
         filled = m.end;
         pump();
       } else if (m.t === 'done') {
-        report(m.files);
+        report(m.files, m.read);
         filled = m.end;
         summary = m.summary;
         pump();

@@ -15,6 +15,7 @@ let consumed = 0;
 let stopped = false;
 let wake: (() => void) | null = null;
 let files: PackedFile[] = [];
+let read = 0;
 
 // The ring copy is done before the next chunk is asked for, so the packer may reuse its
 // memory: a thread that allocates little else collects rarely, and fresh buffers piled up to
@@ -23,6 +24,7 @@ const packed = packArchive(data.root, {
   collectFiles: false,
   reuseBuffers: true,
   onPacked: (f) => files.push(f),
+  onData: (n) => (read += n),
   ...(data.maxAttempts !== undefined ? { maxAttempts: data.maxAttempts } : {}),
   ...(data.readSize !== undefined ? { readSize: data.readSize } : {}),
 });
@@ -41,7 +43,7 @@ function send(message: FromWorker): void {
 function announce(): void {
   const settled = encodeFiles(files);
   files = [];
-  send({ t: 'data', end: written, files: settled });
+  send({ t: 'data', end: written, files: settled, read });
 }
 
 /** Copies one chunk into the ring, waiting for room as often as it takes; false once stopped. */
@@ -78,7 +80,7 @@ async function run(): Promise<void> {
         break;
       }
     }
-    send(complete ? { t: 'done', end: written, summary: packed.summary, files: encodeFiles(files) } : { t: 'stopped' });
+    send(complete ? { t: 'done', end: written, summary: packed.summary, files: encodeFiles(files), read } : { t: 'stopped' });
   } catch (err) {
     send({ t: 'error', error: toErrorRecord(err) });
   } finally {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { AzsError, invalidParameter, toAzsError } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
 import type { BackupConfiguration, RoleSource } from '../config/types.js';
@@ -226,7 +225,12 @@ async function checkSources(roles: RoleSource[]) {
 async function backupRole(role: RoleSource, env: RoleEnv): Promise<RoleOutcome> {
   const packed = packDirectoryOnThread(
     role.path,
-    { onPacked: (f) => env.manifest.addFile({ role: role.name, path: f.path, size: f.size, mtime: f.mtime, sha256: f.sha256 }) },
+    {
+      onPacked: (f) => env.manifest.addFile({ role: role.name, path: f.path, size: f.size, mtime: f.mtime, sha256: f.sha256 }),
+      // Bytes of file data, the measure of the total the progress is shown against; the archive
+      // also carries headers and padding (on small files several times their data).
+      onData: env.onBytes,
+    },
     await packWorkerSource(),
   );
   const writer = new VolumeWriter({
@@ -237,14 +241,7 @@ async function backupRole(role: RoleSource, env: RoleEnv): Promise<RoleOutcome> 
     volumeSize: env.volumeSize,
     onSealed: (v) => env.uploader.enqueue(v.localPath, v.file, v.size),
   });
-  // A byte-mode stage: a generator stage would be an object-mode stream reading 16 chunks ahead.
-  const counted = new Transform({
-    transform(chunk: Buffer, _enc, callback) {
-      env.onBytes(chunk.length);
-      callback(null, chunk);
-    },
-  });
-  await pipeline(packed.stream, counted, createCompressStream(), writer, env.signal ? { signal: env.signal } : {});
+  await pipeline(packed.stream, createCompressStream(), writer, env.signal ? { signal: env.signal } : {});
   const summary = await packed.done;
   const problems = [
     ...summary.inconsistent.map((p) => `${p} kept changing while it was read`),

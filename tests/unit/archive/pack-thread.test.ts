@@ -42,10 +42,12 @@ describe('packing on a thread of its own', () => {
     await writeFile(path.join(root, 'tail-small.bin'), Buffer.alloc(1024 * 1024 + 100, 3));
     await writeFile(path.join(root, 'tail-large.bin'), Buffer.alloc(3 * 1024 * 1024 + 20_000, 4));
     const here: PackedFile[] = [];
-    const local = packDirectory(root, { collectFiles: false, readSize, onPacked: (f) => here.push(f) });
+    let hereRead = 0;
+    const local = packDirectory(root, { collectFiles: false, readSize, onPacked: (f) => here.push(f), onData: (n) => (hereRead += n) });
     const localBytes = await collect(local.stream);
     const there: PackedFile[] = [];
-    const threaded = packDirectoryOnThread(root, { readSize, onPacked: (f) => there.push(f) }, source);
+    let thereRead = 0;
+    const threaded = packDirectoryOnThread(root, { readSize, onPacked: (f) => there.push(f), onData: (n) => (thereRead += n) }, source);
     const threadedBytes = await collect(threaded.stream);
 
     expect(threadedBytes.length).toBe(localBytes.length);
@@ -53,6 +55,11 @@ describe('packing on a thread of its own', () => {
     expect(await threaded.done).toEqual(await local.done);
     expect(there).toEqual(here);
     expect(there.map((f) => f.path)).toContain('nested/random.bin');
+    // onData counts file data only, on both paths: every byte of every file once, no header or padding.
+    const data = here.reduce((sum, f) => sum + f.size, 0);
+    expect(hereRead).toBe(data);
+    expect(thereRead).toBe(data);
+    expect(localBytes.length).toBeGreaterThan(data + 512 * here.length);
   });
 
   it('reuses its memory for a consumer that copies each chunk, and writes the same archive', async () => {

@@ -177,6 +177,7 @@ describe('consistency of files changing during the backup', () => {
     await writeFile(path.join(src, 'db.log'), 'first version\n');
     await writeFile(path.join(src, 'z-after.txt'), 'stable too\n');
     const attempts: number[] = [];
+    let read = 0;
     const { stream, done } = packDirectory(src, {
       onFile: async (rel, attempt) => {
         if (rel !== 'db.log') return;
@@ -184,10 +185,13 @@ describe('consistency of files changing during the backup', () => {
         // After the pre-read stat: exactly the window a live writer hits.
         if (attempt === 1) await appendFile(path.join(src, 'db.log'), 'appended while backing up\n');
       },
+      onData: (n) => (read += n),
     });
     const tar = await collect(stream);
     const summary = await done;
     expect(attempts).toEqual([1, 2]);
+    // Progress counts the data read: the torn first read of db.log (its size when opened) and the re-read.
+    expect(read).toBe('stable\n'.length + 'first version\n'.length + 'stable too\n'.length + (await readFile(path.join(src, 'db.log'))).length);
     expect(summary.inconsistent).toEqual([]);
     const final = await readFile(path.join(src, 'db.log'));
     expect(summary.files.find((f) => f.path === 'db.log')?.sha256).toBe(sha256(final));
