@@ -19,6 +19,12 @@ function timed(file, args, options) {
  * then times `azsbackup backup list` (cold: no local cache; warm) and, in one warm pwsh session,
  * Get-AzsBackup and Get-AzsBackupStatus. Returns the figures; prints nothing.
  */
+/**
+ * The glibc malloc settings the module (AzsBackup.psm1) and the service unit (systemd-unit.ts)
+ * start the engine with; the bench starts it the same way.
+ */
+export const ENGINE_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '67108864', MALLOC_MMAP_THRESHOLD_: '33554432' };
+
 export function listingLatency({ work, samba, cert, binary, pwsh, manifest, count = 100, log = () => {} }) {
   const home = join(work, 'listing-home');
   const role = join(work, 'listing-role');
@@ -27,7 +33,7 @@ export function listingLatency({ work, samba, cert, binary, pwsh, manifest, coun
   writeFileSync(join(role, 'settings.json'), '{"role":"one file"}\n');
   mkdirSync(join(samba.shareDir, folder), { mode: 0o777 });
   chmodSync(join(samba.shareDir, folder), 0o777);
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...samba.env, AZSBACKUP_HOME: home, MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '67108864', MALLOC_MMAP_THRESHOLD_: '33554432' };
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...samba.env, AZSBACKUP_HOME: home, ...ENGINE_MALLOC_ENV };
   const engine = (args, input = '') => timed(binary, args, { env, input });
   engine(['config', 'set', '--path', `${samba.uncPath}\\${folder}`, '--user-name', samba.userName, '--encryption-cert', cert.cerPath, '--retention', '14', '--secrets-stdin'], JSON.stringify({ password: samba.password }));
   engine(['role', 'add', '--name', 'OneFile', '--path', role]);

@@ -19,7 +19,7 @@ import { availableParallelism, cpus, totalmem, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { listingLatency } from './bench-listing.mjs';
+import { ENGINE_MALLOC_ENV, listingLatency } from './bench-listing.mjs';
 import { observeProtection, plainSmbclientArgs, resticSmbEnv } from './bench-peers.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -568,7 +568,7 @@ async function loadSupport(work) {
 
 /** The engine's environment as the module and the service unit give it (their glibc malloc settings included). */
 function engineEnv(home, samba) {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...samba.env, AZSBACKUP_HOME: home, MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '67108864', MALLOC_MMAP_THRESHOLD_: '33554432' };
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...samba.env, AZSBACKUP_HOME: home, ...ENGINE_MALLOC_ENV };
 }
 
 async function engine(home, samba, args, secrets) {

@@ -2,10 +2,11 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { AzsError } from '../../../ts/errors.js';
-import { generateSystemdUnit } from '../../../ts/schedule/systemd-unit.js';
+import { ENGINE_MALLOC_ENV, generateSystemdUnit } from '../../../ts/schedule/systemd-unit.js';
 
 const run = promisify(execFile);
 
@@ -85,6 +86,12 @@ describe('generateSystemdUnit', () => {
     expect(custom.get('ReadWritePaths')).toEqual(['"/srv/azs 100%%" /srv/staging']);
     expect(custom.get('User')).toEqual(['azsbackup']);
     expect(custom.get('AmbientCapabilities')).toEqual(['CAP_DAC_READ_SEARCH']);
+  });
+
+  it('gives the engine the malloc settings the bench measures it with', async () => {
+    // scripts/bench starts the engine as the service and the module do; its figures hold for them only then.
+    const bench = (await import(pathToFileURL(path.join(import.meta.dirname, '../../../scripts/bench-listing.mjs')).href)) as { ENGINE_MALLOC_ENV: Record<string, string> };
+    expect(bench.ENGINE_MALLOC_ENV).toEqual(ENGINE_MALLOC_ENV);
   });
 
   it('refuses relative paths, injected newlines and odd account names', () => {
