@@ -21,6 +21,8 @@ function Restore-AzsBackup {
         volume must hold the restored roles beside what is there now: a restore that cannot fit
         stops with AzsBackup.RestoreSpaceLow before writing anything, and one that runs out of
         space while writing removes its partial copy and leaves the destination as it was.
+        Write-Progress shows the bytes restored, overall and for each role, as files are written
+        and checked against the manifest.
 
         As in Azs.Backup.Admin, the command asks for confirmation ("Restore from backup at
         location <location>?") unless -Force is given, honours -WhatIf and -Confirm, and returns

@@ -70,7 +70,7 @@ describe('the standalone binary', () => {
     expect((listed.data as Array<Record<string, unknown>>).map((b) => b.Status)).toEqual(['Succeeded']);
   });
 
-  it('counts a backup\'s progress in bytes of file data, which end at the total the first line announced', async () => {
+  it('counts the progress of a backup and of its restore in bytes of file data, which end at the total announced', async () => {
     const work = await scratchDir('azsb-bin-');
     const home = join(work, 'state');
     const share = join(work, 'share');
@@ -95,6 +95,16 @@ describe('the standalone binary', () => {
     expect(details.every((d) => d.bytesTotal === data)).toBe(true);
     expect(details.every((d) => d.bytesDone <= data)).toBe(true);
     expect(details.at(-1)!.bytesDone).toBe(data);
+
+    // The restore counts the same bytes, per role too, as each file is written and checked.
+    const id = (backup.data as { BackupId: string }).BackupId;
+    const restore = await runEngine(['restore', id, '--pfx', cert.pfxPath, '--destination', join(work, 'restored')], { home, secrets: { pfxPassword: cert.pfxPassword } });
+    expect(restore.error).toBeNull();
+    const restoring = restore.lines.filter((l) => l.type === 'progress' && typeof l.bytesDone === 'number') as unknown as Array<{ bytesDone: number; bytesTotal: number; role?: string; roleBytesTotal?: number }>;
+    expect(restoring.length).toBeGreaterThan(1);
+    expect(restoring.every((d) => d.bytesTotal === data && d.bytesDone <= data)).toBe(true);
+    expect(restoring.some((d) => d.role === 'Data' && d.roleBytesTotal === data)).toBe(true);
+    expect(restoring.at(-1)!.bytesDone).toBe(data);
   });
 
   it('loads only the engine code a command runs: no zlib or worker threads to print the version or list roles', async () => {

@@ -1110,6 +1110,36 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
             $records[-1].RecordType | Should -Be 'Completed'
             $records[-1].ActivityId | Should -Be 1
         }
+
+        It 'shows bytes done and total per role while a restore runs, then completes' {
+            $null = Set-TestConfiguration
+            $keyVault = New-RoleData -Name 'KeyVault'
+            $null = Add-AzsBackupRole -Name 'KeyVault' -Path $keyVault
+            $null = Add-AzsBackupRole -Name 'NRP' -Path (New-RoleData -Name 'NRP')
+            $backup = Start-AzsBackup
+            $destination = Join-Path -Path $TestDrive -ChildPath 'restore-progress'
+            $shell = [powershell]::Create()
+            try {
+                $null = $shell.AddScript('param($Manifest, $Name, $Pfx, $Password, $Destination) Import-Module -Name $Manifest; Restore-AzsBackup -Name $Name -DecryptionCertPath $Pfx -DecryptionCertPassword $Password -DestinationPath $Destination -Force')
+                foreach ($argument in @((Join-Path -Path $repoRoot -ChildPath 'AzsBackup.psd1'), $backup.Name, $script:pfxPath, $script:pfxPassword, $destination)) {
+                    $null = $shell.AddArgument($argument)
+                }
+                $null = $shell.Invoke()
+                $shell.Streams.Error.Count | Should -Be 0
+                $records = @($shell.Streams.Progress)
+            }
+            finally {
+                $shell.Dispose()
+            }
+            Assert-RestoredCopy -Original $keyVault -Restored (Join-Path -Path $destination -ChildPath 'KeyVault')
+            $overall = @($records | Where-Object -FilterScript { $_.ActivityId -eq 1 -and $_.RecordType -eq 'Processing' })
+            @($overall | Where-Object -FilterScript { $_.StatusDescription -match '^\d+(\.\d+)? (B|KB|MB) of \d+(\.\d+)? (KB|MB)' }).Count | Should -BeGreaterThan 0
+            $overall[-1].PercentComplete | Should -Be 100
+            $perRole = @($records | Where-Object -FilterScript { $_.ActivityId -eq 2 -and $_.ParentActivityId -eq 1 -and $_.RecordType -eq 'Processing' })
+            @($perRole.Activity | Select-Object -Unique) | Should -Be @('Role KeyVault', 'Role NRP')
+            @($perRole | Where-Object -FilterScript { $_.PercentComplete -eq 100 -and $_.StatusDescription -match ' of ' }).Count | Should -BeGreaterOrEqual 2
+            $records[-1].RecordType | Should -Be 'Completed'
+        }
     }
 
     Context 'capacity' {

@@ -99,9 +99,11 @@ export interface RoleSize {
   directories: number;
   /** The files' sizes, each rounded up to ALLOCATION_UNIT, and one unit per folder. */
   bytes: number;
+  /** The files' sizes as they are: what the restore's progress counts to. */
+  dataBytes: number;
 }
 
-export const EMPTY_ROLE: RoleSize = { files: 0, directories: 0, bytes: 0 };
+export const EMPTY_ROLE: RoleSize = { files: 0, directories: 0, bytes: 0, dataBytes: 0 };
 
 /**
  * What most file systems allocate a file in (ext4, NTFS and tmpfs by default). A role of many
@@ -118,6 +120,7 @@ export class RoleSizer {
 
   add(path: string, fileSize: number): void {
     this.size.files++;
+    this.size.dataBytes += fileSize;
     this.size.bytes += Math.ceil(fileSize / ALLOCATION_UNIT) * ALLOCATION_UNIT;
     const folder = path.split('/');
     folder.pop();

@@ -4,9 +4,9 @@ import type { ProgressDetail, Reporter } from './reporter.js';
 export const PROGRESS_INTERVAL_MS = 500;
 
 /**
- * Counts the bytes of a backup, overall and for the role being read, and reports them on a timer
- * rather than per chunk: the data path only adds to two numbers, and the reporter (a JSON line on
- * stdout) runs at most twice a second however fast the data moves.
+ * Counts the bytes of a backup or a restore, overall and for the role at hand, and reports them
+ * on a timer rather than per chunk: the data path only adds to two numbers, and the reporter (a
+ * JSON line on stdout) runs at most twice a second however fast the data moves.
  */
 export class ProgressMeter {
   #done = 0;
@@ -46,11 +46,11 @@ export class ProgressMeter {
     this.#timer.unref();
   }
 
-  beginRole(role: string, roleTotal: number): void {
+  beginRole(role: string, roleTotal: number, status = `Backing up role ${role}`): void {
     this.#role = role;
     this.#roleTotal = roleTotal;
     this.#roleDone = 0;
-    this.report(`Backing up role ${role}`);
+    this.report(status);
   }
 
   endRole(): void {

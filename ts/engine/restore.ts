@@ -14,6 +14,7 @@ import { findBackup } from './backups.js';
 import { identitiesFor, type KeyMaterial } from './identities.js';
 import { EMPTY_ROLE, ExpectedFiles, manifestSpool, readManifest } from './manifest-reader.js';
 import { openConfiguredTarget } from './share.js';
+import { ProgressMeter } from './progress-meter.js';
 import { checkRestoreSpace, ranOutOfSpace } from './restore-space.js';
 import { readRoleArchive } from './volume-reader.js';
 
@@ -65,6 +66,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
   const target = await openConfiguredTarget(ctx.home, config);
   const staged: Array<{ role: ManifestRole; temp: string; final: string }> = [];
   let spool: string | null = null;
+  let meter: ProgressMeter | null = null;
   try {
     const record = await findBackup(ctx, config, target, request.name);
     if (record.problem) throw new AzsError('IntegrityFailed', record.problem, { target: request.name, remediation: 'Repair or restore BackupInfo.json in that folder from another copy, or pick another backup (Get-AzsBackup).' });
@@ -90,22 +92,32 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
     }
 
     const finals = chosen.map((role) => restoreTarget(role, config.roles, request.destination));
-    await checkRestoreSpace(chosen.map((role, i) => ({ role: role.name, final: finals[i]!, size: manifest.sizes.get(role.name) ?? EMPTY_ROLE })));
+    const sizes = chosen.map((role) => manifest.sizes.get(role.name) ?? EMPTY_ROLE);
+    await checkRestoreSpace(chosen.map((role, i) => ({ role: role.name, final: finals[i]!, size: sizes[i]! })));
     const suffix = randomBytes(4).toString('hex');
-    let done = 0;
+    const progress = new ProgressMeter(ctx.reporter, 'Restore', sizes.reduce((sum, size) => sum + size.dataBytes, 0));
+    meter = progress;
+    progress.start();
     for (const [i, role] of chosen.entries()) {
       const final = finals[i]!;
       const temp = `${final}.azsb-restore-${suffix}`;
       await mkdir(dirname(final), { recursive: true });
-      ctx.reporter.progress('Restore', `Restoring role ${role.name}`, Math.floor((done / chosen.length) * 90));
+      progress.beginRole(role.name, sizes[i]!.dataBytes, `Restoring role ${role.name}`);
       // Not recursive: the folder must be new, as a failed restore deletes it.
       await mkdir(temp, { mode: 0o700 });
       staged.push({ role, temp, final });
       const expected = manifest.files.get(role.name) ?? new ExpectedFiles(null);
+      // Files the manifest lists, as each is restored and checked: an earlier copy of a file that
+      // changed during the backup is written over and does not count.
+      const restored = (path: string, size: number, sha256: string | undefined) => {
+        const before = expected.matchedBytes;
+        expected.mark(path, size, sha256);
+        progress.add(expected.matchedBytes - before);
+      };
       let problems: string[];
       try {
         await pipeline(readRoleArchive(target, info.backupId, role.volumes, identities), createDecompressStream(), async (source) =>
-          extractTar(source, temp, { collect: false, onFile: (f) => expected.mark(f.path, f.size, f.sha256) }),
+          extractTar(source, temp, { collect: false, onFile: (f) => restored(f.path, f.size, f.sha256) }),
         );
         problems = expected.unmatched();
       } catch (err) {
@@ -119,8 +131,9 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
           remediation: 'Use another backup; the selected one is damaged.',
         });
       }
-      done++;
+      progress.endRole();
     }
+    progress.stop();
 
     // Swap phase: everything is complete on disk, so this is renames only.
     for (const s of staged) {
@@ -130,7 +143,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
       await rename(s.temp, s.final);
       if (existed) await rm(old, { recursive: true, force: true });
     }
-    ctx.reporter.progress('Restore', `Restored ${staged.length} role(s) from ${info.backupId}`, 100);
+    ctx.reporter.progress('Restore', `Restored ${staged.length} role(s) from ${info.backupId}`, 100, progress.detail());
     return {
       BackupId: info.backupId,
       Name: `${info.location}/${info.backupId}`,
@@ -141,6 +154,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
     for (const s of staged) await rm(s.temp, { recursive: true, force: true }).catch(() => {});
     throw err;
   } finally {
+    meter?.stop();
     if (spool !== null) await rm(spool, { recursive: true, force: true });
     await target.close();
   }

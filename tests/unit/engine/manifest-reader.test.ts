@@ -66,8 +66,8 @@ describe('RoleSizer: the space a role takes once restored, for the free-space ch
   it('rounds each file up to 4 KiB and counts each folder once while its files come together', () => {
     const sizer = new RoleSizer();
     for (const [path, size] of [['top.txt', 1], ['a/x', 4096], ['a/y', 4097], ['a/b/z', 0], ['c/d/w', 10]] as const) sizer.add(path, size);
-    // Folders: a, a/b, c, c/d. Files: 4096 + 4096 + 8192 + 0 + 4096; folders 4 x 4096.
-    expect(sizer.size).toEqual({ files: 5, directories: 4, bytes: 20480 + 4 * 4096 });
+    // Folders: a, a/b, c, c/d. Files: 4096 + 4096 + 8192 + 0 + 4096; folders 4 x 4096. The data itself: 1 + 4096 + 4097 + 0 + 10.
+    expect(sizer.size).toEqual({ files: 5, directories: 4, bytes: 20480 + 4 * 4096, dataBytes: 8204 });
   });
 
   it('counts a folder the order returns to again, so the estimate errs high', () => {
