@@ -15,16 +15,16 @@ function timed(file, args, options) {
 }
 
 /**
- * Makes `count` backups of a one-file role on a share folder, timing the first and the last ones,
- * then times `azsbackup backup list` (cold: no local cache; warm) and, in one warm pwsh session,
- * Get-AzsBackup and Get-AzsBackupStatus. Returns the figures; prints nothing.
- */
-/**
  * The glibc malloc settings the module (AzsBackup.psm1) and the service unit (systemd-unit.ts)
  * start the engine with; the bench starts it the same way.
  */
 export const ENGINE_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '67108864', MALLOC_MMAP_THRESHOLD_: '33554432' };
 
+/**
+ * Makes `count` backups of a one-file role on a share folder, timing the first and the last ones,
+ * then times `azsbackup backup list` (cold: no local cache; warm) and, in one warm pwsh session,
+ * Get-AzsBackup and Get-AzsBackupStatus. Returns the figures; prints nothing.
+ */
 export function listingLatency({ work, samba, cert, binary, pwsh, manifest, count = 100, log = () => {} }) {
   const home = join(work, 'listing-home');
   const role = join(work, 'listing-role');
