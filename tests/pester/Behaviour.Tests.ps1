@@ -130,6 +130,40 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
             }
         }
 
+        function Invoke-InOwnRunspace {
+            # A runspace of its own records every progress record the host would draw. Imports the
+            # module, runs the script with the arguments, requires no error; returns the output
+            # and the progress records.
+            param([Parameter(Mandatory)] [string] $Script, [object[]] $ArgumentList = @())
+            $shell = [powershell]::Create()
+            try {
+                $null = $shell.AddScript("param(`$Manifest) Import-Module -Name `$Manifest; & { $Script } @args").AddArgument((Join-Path -Path $repoRoot -ChildPath 'AzsBackup.psd1'))
+                foreach ($argument in $ArgumentList) {
+                    $null = $shell.AddArgument($argument)
+                }
+                $output = @($shell.Invoke())
+                $shell.Streams.Error.Count | Should -Be 0
+                return [pscustomobject]@{ Output = $output; Progress = @($shell.Streams.Progress) }
+            }
+            finally {
+                $shell.Dispose()
+            }
+        }
+
+        function Assert-RoleProgress {
+            # Byte statuses on the overall bar, which ends at 100 %; one bar per role that reaches
+            # 100 % with a byte status; Completed last.
+            param([Parameter(Mandatory)] [object[]] $Records, [Parameter(Mandatory)] [string[]] $Roles)
+            $overall = @($Records | Where-Object -FilterScript { $_.ActivityId -eq 1 -and $_.RecordType -eq 'Processing' })
+            @($overall | Where-Object -FilterScript { $_.StatusDescription -match '^\d+(\.\d+)? (B|KB|MB) of \d+(\.\d+)? (KB|MB)' }).Count | Should -BeGreaterThan 0
+            $overall[-1].PercentComplete | Should -Be 100
+            $perRole = @($Records | Where-Object -FilterScript { $_.ActivityId -eq 2 -and $_.ParentActivityId -eq 1 -and $_.RecordType -eq 'Processing' })
+            @($perRole.Activity | Select-Object -Unique) | Should -Be @($Roles | ForEach-Object -Process { 'Role {0}' -f $_ })
+            @($perRole | Where-Object -FilterScript { $_.PercentComplete -eq 100 -and $_.StatusDescription -match ' of ' }).Count | Should -BeGreaterOrEqual $Roles.Count
+            $Records[-1].RecordType | Should -Be 'Completed'
+            return $overall
+        }
+
         function Set-TestConfiguration {
             param([int] $Frequency = 12, [int] $Retention = 7)
             Set-AzsBackupConfiguration -Path $script:unc -UserName $script:shareUser -Password $script:sharePassword -EncryptionCertPath $script:cerPath -BackupFrequencyInHours $Frequency -BackupRetentionPeriodInDays $Retention -ErrorAction Stop
@@ -1088,27 +1122,11 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
             $null = Set-TestConfiguration
             $null = Add-AzsBackupRole -Name 'KeyVault' -Path (New-RoleData -Name 'KeyVault')
             $null = Add-AzsBackupRole -Name 'NRP' -Path (New-RoleData -Name 'NRP')
-            # A runspace of its own records every progress record the host would draw.
-            $shell = [powershell]::Create()
-            try {
-                $null = $shell.AddScript('param($Manifest) Import-Module -Name $Manifest; Start-AzsBackup').AddArgument((Join-Path -Path $repoRoot -ChildPath 'AzsBackup.psd1'))
-                $output = @($shell.Invoke())
-                $shell.Streams.Error.Count | Should -Be 0
-                $output[0].Status | Should -Be 'Succeeded'
-                $records = @($shell.Streams.Progress)
-            }
-            finally {
-                $shell.Dispose()
-            }
-            $overall = @($records | Where-Object -FilterScript { $_.ActivityId -eq 1 -and $_.RecordType -eq 'Processing' })
+            $run = Invoke-InOwnRunspace -Script 'Start-AzsBackup'
+            $run.Output[0].Status | Should -Be 'Succeeded'
+            $overall = Assert-RoleProgress -Records $run.Progress -Roles 'KeyVault', 'NRP'
             $overall.Count | Should -BeGreaterThan 2
-            @($overall | Where-Object -FilterScript { $_.StatusDescription -match '^\d+(\.\d+)? (B|KB|MB) of \d+(\.\d+)? (KB|MB)' }).Count | Should -BeGreaterThan 0
-            $overall[-1].PercentComplete | Should -Be 100
-            $perRole = @($records | Where-Object -FilterScript { $_.ActivityId -eq 2 -and $_.ParentActivityId -eq 1 -and $_.RecordType -eq 'Processing' })
-            @($perRole.Activity | Select-Object -Unique) | Should -Be @('Role KeyVault', 'Role NRP')
-            @($perRole | Where-Object -FilterScript { $_.PercentComplete -eq 100 -and $_.StatusDescription -match ' of ' }).Count | Should -BeGreaterOrEqual 2
-            $records[-1].RecordType | Should -Be 'Completed'
-            $records[-1].ActivityId | Should -Be 1
+            $run.Progress[-1].ActivityId | Should -Be 1
         }
 
         It 'shows bytes done and total per role while a restore runs, then completes' {
@@ -1118,27 +1136,9 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
             $null = Add-AzsBackupRole -Name 'NRP' -Path (New-RoleData -Name 'NRP')
             $backup = Start-AzsBackup
             $destination = Join-Path -Path $TestDrive -ChildPath 'restore-progress'
-            $shell = [powershell]::Create()
-            try {
-                $null = $shell.AddScript('param($Manifest, $Name, $Pfx, $Password, $Destination) Import-Module -Name $Manifest; Restore-AzsBackup -Name $Name -DecryptionCertPath $Pfx -DecryptionCertPassword $Password -DestinationPath $Destination -Force')
-                foreach ($argument in @((Join-Path -Path $repoRoot -ChildPath 'AzsBackup.psd1'), $backup.Name, $script:pfxPath, $script:pfxPassword, $destination)) {
-                    $null = $shell.AddArgument($argument)
-                }
-                $null = $shell.Invoke()
-                $shell.Streams.Error.Count | Should -Be 0
-                $records = @($shell.Streams.Progress)
-            }
-            finally {
-                $shell.Dispose()
-            }
+            $run = Invoke-InOwnRunspace -Script 'param($Name, $Pfx, $Password, $Destination) Restore-AzsBackup -Name $Name -DecryptionCertPath $Pfx -DecryptionCertPassword $Password -DestinationPath $Destination -Force' -ArgumentList $backup.Name, $script:pfxPath, $script:pfxPassword, $destination
             Assert-RestoredCopy -Original $keyVault -Restored (Join-Path -Path $destination -ChildPath 'KeyVault')
-            $overall = @($records | Where-Object -FilterScript { $_.ActivityId -eq 1 -and $_.RecordType -eq 'Processing' })
-            @($overall | Where-Object -FilterScript { $_.StatusDescription -match '^\d+(\.\d+)? (B|KB|MB) of \d+(\.\d+)? (KB|MB)' }).Count | Should -BeGreaterThan 0
-            $overall[-1].PercentComplete | Should -Be 100
-            $perRole = @($records | Where-Object -FilterScript { $_.ActivityId -eq 2 -and $_.ParentActivityId -eq 1 -and $_.RecordType -eq 'Processing' })
-            @($perRole.Activity | Select-Object -Unique) | Should -Be @('Role KeyVault', 'Role NRP')
-            @($perRole | Where-Object -FilterScript { $_.PercentComplete -eq 100 -and $_.StatusDescription -match ' of ' }).Count | Should -BeGreaterOrEqual 2
-            $records[-1].RecordType | Should -Be 'Completed'
+            $null = Assert-RoleProgress -Records $run.Progress -Roles 'KeyVault', 'NRP'
         }
     }
 
