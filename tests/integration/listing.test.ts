@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,5 +98,75 @@ describe('listing backups', () => {
     const index = JSON.parse(readFileSync(join(stamp.home, 'share-index.json'), 'utf8')) as { entries: Record<string, unknown> };
     expect(Object.keys(index.entries)).toContain(String((second.data as Obj).BackupId));
     expect(Object.keys(index.entries)).toHaveLength(2);
+  });
+
+  it("lists from the location's index on a host with no cache of its own; deletion decisions never take from it", async () => {
+    const hostA = await newStamp(samba, 'location-index');
+    expect((await configureStamp(hostA, ['--encryption-cert', hostA.cert.cerPath])).error).toBeNull();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const made = await hostA.run(['backup', 'start']);
+      expect(made.error).toBeNull();
+      ids.push(String((made.data as Obj).BackupId));
+    }
+    const masBackup = join(samba.shareDir, 'location-index', 'MASBackup');
+    const indexPath = join(masBackup, 'AzsBackupIndex.json');
+    // Each backup's retention pass wrote it.
+    const written = JSON.parse(readFileSync(indexPath, 'utf8')) as { entries: Record<string, { info: Obj }> };
+    expect(Object.keys(written.entries).sort()).toEqual([...ids].sort());
+
+    let hosts = 0;
+    const freshHost = async (): Promise<Stamp> => {
+      const home = join(hostA.work, `state-fresh-${++hosts}`);
+      const host: Stamp = { ...hostA, home, run: (args, secrets) => runEngine(args, { home, env: samba.env, ...(secrets ? { secrets } : {}) }) };
+      expect((await configureStamp(host, ['--encryption-cert', hostA.cert.cerPath])).error).toBeNull();
+      return host;
+    };
+    const statusOf = (run: { data: unknown }) => Object.fromEntries((run.data as Obj[]).map((b) => [String(b.BackupId), b.Status]));
+    const allSucceeded = Object.fromEntries(ids.map((id) => [id, 'Succeeded']));
+
+    // The share's user cannot read a single BackupInfo.json: a host without a cache lists the
+    // three backups as Succeeded only by taking them from the index.
+    const infoFiles = ids.map((id) => join(masBackup, id, 'BackupInfo.json'));
+    for (const f of infoFiles) chmodSync(f, 0);
+    try {
+      const hostB = await freshHost();
+      expect(statusOf(await hostB.run(['backup', 'list']))).toEqual(allSucceeded);
+      // The same listing without the index reads the files, and cannot.
+      const hostC = await freshHost();
+      renameSync(indexPath, `${indexPath}.aside`);
+      const withoutIndex = await hostC.run(['backup', 'list']);
+      renameSync(`${indexPath}.aside`, indexPath);
+      expect(statusOf(withoutIndex)).toEqual(Object.fromEntries(ids.map((id) => [id, 'Failed'])));
+    } finally {
+      for (const f of infoFiles) chmodSync(f, 0o644);
+    }
+
+    // Rewritten on the share after the index was made: the file, not the index, is listed.
+    // (The oldest is the victim below: the newest Succeeded backup is one retention always keeps.)
+    const [victim, , newest] = ids as [string, string, string];
+    const newestInfo = join(masBackup, newest, 'BackupInfo.json');
+    writeFileSync(newestInfo, readFileSync(newestInfo, 'utf8').replace(/"status": ?"Succeeded"/, '"status": "PartialSucceeded"'));
+    const hostD = await freshHost();
+    expect(statusOf(await hostD.run(['backup', 'list']))[newest]).toBe('PartialSucceeded');
+
+    // An entry that matches the listing but says the backup is 30 days old: a listing believes
+    // it (it is a cache); prune, even on the host whose cache took it from there, deletes nothing.
+    const old = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const forged = JSON.parse(readFileSync(indexPath, 'utf8')) as { entries: Record<string, { info: Obj }> };
+    forged.entries[victim]!.info.createdDateTime = old;
+    writeFileSync(indexPath, JSON.stringify(forged));
+    const hostE = await freshHost();
+    const believed = (await hostE.run(['backup', 'list'])).data as Obj[];
+    expect(new Date(String(believed.find((b) => b.BackupId === victim)?.CreatedDateTime)).toISOString()).toBe(old);
+    const dryRun = await hostE.run(['prune', '--dry-run']);
+    expect(dryRun.error).toBeNull();
+    expect((dryRun.data as Obj).PathsToDelete).toEqual([]);
+    // The same date in the file itself is one prune acts on.
+    const victimInfo = join(masBackup, victim, 'BackupInfo.json');
+    writeFileSync(victimInfo, readFileSync(victimInfo, 'utf8').replace(/"createdDateTime": ?"[^"]+"/, `"createdDateTime": "${old}"`));
+    const due = await hostE.run(['prune', '--dry-run']);
+    expect(due.error).toBeNull();
+    expect((due.data as Obj).PathsToDelete).toEqual([`MASBackup/${victim}`]);
   });
 });

@@ -7,6 +7,8 @@ interface CachedInfo {
   size: number;
   modified: string;
   info: BackupInfo;
+  /** Taken from the location's index rather than read from the file (location-index.ts). */
+  indexed?: true;
 }
 
 interface CacheFile {
@@ -45,20 +47,27 @@ export class InfoCache {
     return new InfoCache(path, location, entries);
   }
 
-  /** The cached metadata for a backup whose BackupInfo.json is listed as `file`, if still valid. */
-  get(backupId: string, file: RemoteEntry): BackupInfo | undefined {
+  /**
+   * The cached metadata for a backup whose BackupInfo.json is listed as `file`, if still valid.
+   * Without `acceptIndexed`, what came from the location's index is not an answer: deletion
+   * decisions rest only on files this host read.
+   */
+  get(backupId: string, file: RemoteEntry, acceptIndexed = true): BackupInfo | undefined {
     this.seen.add(backupId);
     const hit = this.entries.get(backupId);
     if (hit === undefined) return undefined;
-    if (hit.size === file.size && hit.modified === file.modified.toISOString()) return hit.info;
+    if (hit.size === file.size && hit.modified === file.modified.toISOString()) {
+      if (hit.indexed && !acceptIndexed) return undefined;
+      return hit.info;
+    }
     this.entries.delete(backupId);
     this.changed = true;
     return undefined;
   }
 
-  put(backupId: string, file: RemoteEntry, info: BackupInfo): void {
+  put(backupId: string, file: RemoteEntry, info: BackupInfo, from: 'file' | 'index' = 'file'): void {
     this.seen.add(backupId);
-    this.entries.set(backupId, { size: file.size, modified: file.modified.toISOString(), info });
+    this.entries.set(backupId, { size: file.size, modified: file.modified.toISOString(), info, ...(from === 'index' ? { indexed: true as const } : {}) });
     this.changed = true;
   }
 

@@ -6,6 +6,9 @@ export const ROOT = 'MASBackup';
 export const INFO_FILE = 'BackupInfo.json';
 export const MANIFEST_FILE = 'manifest.azsb';
 export const CERTIFICATES_DIR = `${ROOT}/certificates`;
+/** Every backup's BackupInfo.json in one file, a cache for hosts without their own (location-index.ts). */
+export const INDEX_FILE = 'AzsBackupIndex.json';
+export const LOCATION_INDEX = `${ROOT}/${INDEX_FILE}`;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -2,11 +2,12 @@ import { AzsError, invalidParameter, toAzsError } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
 import type { BackupConfiguration } from '../config/types.js';
 import { parseBackupInfo } from '../catalog/backup-info.js';
-import { backupFile, INFO_FILE, isBackupId, parseBackupName, ROOT } from '../catalog/layout.js';
+import { backupFile, INDEX_FILE, INFO_FILE, isBackupId, LOCATION_INDEX, parseBackupName, ROOT } from '../catalog/layout.js';
 import { readLocalRecords, writeLocalRecord, type LocalBackupRecord } from '../catalog/local-catalog.js';
 import { type BackupRecord, toAzureBackup } from '../catalog/azure-shape.js';
 import type { BackupInfo } from '../catalog/types.js';
 import { InfoCache } from '../catalog/info-cache.js';
+import { LocationIndex } from '../catalog/location-index.js';
 import { listTree, readFiles } from '../storage/batch.js';
 import type { RemoteEntry, StorageTarget } from '../storage/target.js';
 import { statePaths } from '../util/state-dir.js';
@@ -35,15 +36,23 @@ export interface ShareBackup {
  * a file that is listed but cannot be read or parsed is reported as unreadable, never guessed to be
  * incomplete. A failing listing propagates: the caller learns nothing rather than something wrong.
  * `home` names the state directory whose cache to use; without it everything is read.
+ * `index` says what to do with the location's own index (location-index.ts): a listing 'read's
+ * it for what its local cache lacks. Every other scan decides something (a new backup's sequence,
+ * what retention deletes) and rests only on files read by this host, its cache's entries taken
+ * from an index included; a retention pass 'write's the index when it read metadata the index
+ * may lack, or found none.
  */
-export async function scanShare(target: StorageTarget, home?: string): Promise<ShareBackup[]> {
+export async function scanShare(target: StorageTarget, home?: string, index: 'read' | 'write' | 'none' = 'none'): Promise<ShareBackup[]> {
   // Read while the share answers (InfoCache.load never fails: a bad cache is an empty one).
   const cacheLoad = home === undefined ? null : InfoCache.load(statePaths(home).shareIndex, target.description);
   const tree = await listTree(target, ROOT);
   const cache = await cacheLoad;
   const out: ShareBackup[] = [];
-  const toRead: { name: string; backupId: string; file: RemoteEntry; modified: Date }[] = [];
-  for (const entry of tree.get('') ?? []) {
+  let toRead: { name: string; backupId: string; file: RemoteEntry; modified: Date }[] = [];
+  const infoFiles = new Map<string, RemoteEntry>();
+  const top = tree.get('') ?? [];
+  const indexListed = top.some((e) => !e.isDirectory && e.name.toLowerCase() === INDEX_FILE.toLowerCase());
+  for (const entry of top) {
     if (!entry.isDirectory || !isBackupId(entry.name)) continue;
     const files = tree.get(entry.name);
     // Listed in MASBackup but gone when its own folder was listed: deleted meanwhile (a prune by
@@ -57,17 +66,32 @@ export async function scanShare(target: StorageTarget, home?: string): Promise<S
       out.push({ backupId, info: null, unreadable: null, modified });
       continue;
     }
-    const cached = cache?.get(backupId, file);
+    infoFiles.set(backupId, file);
+    const cached = cache?.get(backupId, file, index === 'read');
     if (cached !== undefined) out.push({ backupId, info: cached, unreadable: null, modified });
     else toRead.push({ name: entry.name, backupId, file, modified });
   }
 
+  if (index === 'read' && indexListed && toRead.length > 0) {
+    const got = (await readFiles(target, [LOCATION_INDEX])).get(LOCATION_INDEX);
+    const published = LocationIndex.parse(Buffer.isBuffer(got) ? got : null);
+    toRead = toRead.filter((r) => {
+      const info = published.lookup(r.name, r.file);
+      if (info === undefined) return true;
+      cache?.put(r.backupId, r.file, info, 'index');
+      out.push({ backupId: r.backupId, info, unreadable: null, modified: r.modified });
+      return false;
+    });
+  }
+
   const contents = await readFiles(target, toRead.map((r) => backupFile(r.name, INFO_FILE)));
+  let readInfos = 0;
   for (const r of toRead) {
     const got = contents.get(backupFile(r.name, INFO_FILE));
     if (Buffer.isBuffer(got)) {
       try {
         const info = parseBackupInfo(got.toString('utf8'), r.name);
+        readInfos++;
         cache?.put(r.backupId, r.file, info);
         out.push({ backupId: r.backupId, info, unreadable: null, modified: r.modified });
       } catch (err) {
@@ -88,6 +112,11 @@ export async function scanShare(target: StorageTarget, home?: string): Promise<S
   // Listing order (newest first is applied by callers) does not depend on what the cache held.
   out.sort((a, b) => byCodeUnits(a.backupId, b.backupId));
   await cache?.save().catch(() => undefined);
+  if (index === 'write' && (readInfos > 0 || !indexListed)) {
+    const indexed = out.flatMap((s) => (s.info === null ? [] : [{ backupId: s.backupId, file: infoFiles.get(s.backupId)!, info: s.info }]));
+    // A speed-up for other hosts' listings: a share that refuses it has lost nothing.
+    if (indexed.length > 0) await target.writeFile(LOCATION_INDEX, LocationIndex.serialize(indexed)).catch(() => undefined);
+  }
   return out;
 }
 
@@ -140,7 +169,7 @@ export async function collectBackups(ctx: EngineContext, config: BackupConfigura
   // start. A backup started meanwhile shows in neither, as in a listing made a moment earlier.
   const records = readLocalRecords(statePaths(ctx.home).catalog);
   records.catch(() => undefined); // surfaced below, after the share's own failure if any
-  const share = await scanShare(target, ctx.home);
+  const share = await scanShare(target, ctx.home, 'read');
   const local = await settleCrashed(ctx.home, await records, ctx.now());
   const byId = new Map<string, BackupRecord>();
   for (const s of share) {

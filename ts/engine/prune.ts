@@ -15,8 +15,9 @@ function pathOf(item: PrunePlan['toDelete'][number]): string {
   return item.kind === 'backup' ? backupFolder(item.folderName) : `${CERTIFICATES_DIR}/${item.fileName}`;
 }
 
-async function plan(ctx: EngineContext, config: BackupConfiguration, target: StorageTarget): Promise<PrunePlan> {
-  const share = await scanShare(target, ctx.home);
+async function plan(ctx: EngineContext, config: BackupConfiguration, target: StorageTarget, dryRun: boolean): Promise<PrunePlan> {
+  // A dry run changes nothing on the share, the location's index included.
+  const share = await scanShare(target, ctx.home, dryRun ? 'none' : 'write');
   const damaged = share.filter((s) => s.unreadable !== null);
   if (damaged.length > 0) {
     const first = damaged[0]!.unreadable!;
@@ -54,7 +55,7 @@ async function plan(ctx: EngineContext, config: BackupConfiguration, target: Sto
  * A dry run lists exactly what the real run would delete.
  */
 export async function pruneWith(ctx: EngineContext, config: BackupConfiguration, target: StorageTarget, dryRun: boolean): Promise<string[]> {
-  const selection = await plan(ctx, config, target);
+  const selection = await plan(ctx, config, target, dryRun);
   if (selection.toDelete.some((d) => d.kind === 'backup')) await checkShareClock(target, ctx.now);
   const paths = selection.toDelete.map(pathOf);
   if (dryRun) return paths;

@@ -57,4 +57,18 @@ describe('InfoCache', () => {
     await writeFile(path, '{"version":1,"locat');
     expect((await InfoCache.load(path, 'old')).get(A, listed(1))).toBeUndefined();
   });
+
+  it('keeps what came from the location index apart: a listing takes it, a deletion decision does not', async () => {
+    const cache = await InfoCache.load(path, 'loc');
+    cache.put(A, listed(1), info(A), 'index');
+    cache.put(B, listed(2), info(B));
+    await cache.save();
+    const next = await InfoCache.load(path, 'loc');
+    expect(next.get(A, listed(1))).toEqual(info(A));
+    expect(next.get(A, listed(1), false)).toBeUndefined();
+    expect(next.get(B, listed(2), false)).toEqual(info(B));
+    // Once this host has read the file itself, the entry is good for both.
+    next.put(A, listed(1), info(A));
+    expect(next.get(A, listed(1), false)).toEqual(info(A));
+  });
 });
