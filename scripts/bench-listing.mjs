@@ -1,7 +1,7 @@
 // Issue 15's interactive figures, for scripts/bench: how long listing and a small backup take as
 // backups accumulate on the share. Times the real binary and the real module in one warm pwsh.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -22,8 +22,10 @@ export const ENGINE_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_
 
 /**
  * Makes `count` backups of a one-file role on a share folder, timing the first and the last ones,
- * then times `azsbackup backup list` (cold: no local cache; warm) and, in one warm pwsh session,
- * Get-AzsBackup and Get-AzsBackupStatus. Returns the figures; prints nothing.
+ * then times `azsbackup backup list` (cold: no local cache, as on a new host; bare: neither a local
+ * cache nor the location's index, so every BackupInfo.json is read; warm) and, in one warm pwsh
+ * session, Get-AzsBackup and Get-AzsBackupStatus. Returns the figures; prints nothing. Throws if
+ * the three listings do not list the same backups.
  */
 export function listingLatency({ work, samba, cert, binary, pwsh, manifest, count = 100, log = () => {} }) {
   const home = join(work, 'listing-home');
@@ -44,14 +46,25 @@ export function listingLatency({ work, samba, cert, binary, pwsh, manifest, coun
     if ((i + 1) % 20 === 0) log(`  ${i + 1} backups made`);
   }
   const listCold = [];
+  const listBare = [];
   const listWarm = [];
   let listed = 0;
+  const index = join(samba.shareDir, folder, 'MASBackup', 'AzsBackupIndex.json');
+  const dataOf = (run) => JSON.parse(run.stdout.trim().split('\n').pop()).data;
   for (let i = 0; i < 3; i++) {
+    rmSync(join(home, 'share-index.json'), { force: true });
+    renameSync(index, `${index}.aside`);
+    const bare = engine(['backup', 'list']);
+    renameSync(`${index}.aside`, index);
+    listBare.push(bare.seconds);
     rmSync(join(home, 'share-index.json'), { force: true });
     const cold = engine(['backup', 'list']);
     listCold.push(cold.seconds);
-    listed = JSON.parse(cold.stdout.trim().split('\n').pop()).data.length;
-    listWarm.push(engine(['backup', 'list']).seconds);
+    const warm = engine(['backup', 'list']);
+    listWarm.push(warm.seconds);
+    const expected = JSON.stringify(dataOf(bare));
+    if (JSON.stringify(dataOf(cold)) !== expected || JSON.stringify(dataOf(warm)) !== expected) throw new Error('backup list: the listings with and without caches differ');
+    listed = dataOf(cold).length;
   }
 
   const script = join(work, 'listing-latency.ps1');
@@ -76,6 +89,7 @@ export function listingLatency({ work, samba, cert, binary, pwsh, manifest, coun
     firstBackup: backupSeconds[0],
     lastBackups: median(backupSeconds.slice(-10)),
     listCold: median(listCold),
+    listBare: median(listBare),
     listWarm: median(listWarm),
     getAzsBackup: median(ps.list),
     getAzsBackupStatus: median(ps.status),
