@@ -337,6 +337,26 @@ describe('SmbClientTarget against a real smbd', () => {
     expect(rssPeak - rssBefore).toBeLessThan(40 * MiB);
   });
 
+  it('streams reads with a 1 MiB smbclient buffer, and leaves writes at its default', async () => {
+    const launched: string[][] = [];
+    const spied = smbTarget(server, LOCATION_DIR, {
+      spawn: (req) => {
+        launched.push([...req.args, ...req.input.split('\n')]);
+        return nodeSmbSpawn(req);
+      },
+    });
+    const data = await readAll(await spied.openRead('stream/big;file.bin'));
+    expect(data.length).toBe(50 * MiB);
+    expect(launched.find((l) => l.some((a) => a.startsWith('get ')))).toContain('--send-buffer=1048576');
+    const local = path.join(scratch, 'small-upload.bin');
+    await writeFile(local, randomBytes(1000));
+    await spied.ensureDirectory('buffers');
+    await spied.upload(local, 'buffers/small.bin');
+    const put = launched.find((l) => l.some((a) => a.startsWith('put ')));
+    expect(put).toBeDefined();
+    expect(put!.some((a) => a.startsWith('--send-buffer'))).toBe(false);
+  });
+
   it('kills smbclient when a reader gives up early', async () => {
     const pids: number[] = [];
     const spawnSpy: SmbSpawn = (req) => {
