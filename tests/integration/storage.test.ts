@@ -337,7 +337,7 @@ describe('SmbClientTarget against a real smbd', () => {
     expect(rssPeak - rssBefore).toBeLessThan(40 * MiB);
   });
 
-  it('streams reads with a 1 MiB smbclient buffer, and leaves writes at its default', async () => {
+  it('moves files with a 256 KiB smbclient buffer, streamed reads and session writes alike', async () => {
     const launched: string[][] = [];
     const spied = smbTarget(server, LOCATION_DIR, {
       spawn: (req) => {
@@ -347,14 +347,16 @@ describe('SmbClientTarget against a real smbd', () => {
     });
     const data = await readAll(await spied.openRead('stream/big;file.bin'));
     expect(data.length).toBe(50 * MiB);
-    expect(launched.find((l) => l.some((a) => a.startsWith('get ')))).toContain('--send-buffer=1048576');
-    const local = path.join(scratch, 'small-upload.bin');
-    await writeFile(local, randomBytes(1000));
+    const local = path.join(scratch, 'buffer-upload.bin');
+    const content = randomBytes(3 * MiB + 7);
+    await writeFile(local, content);
     await spied.ensureDirectory('buffers');
-    await spied.upload(local, 'buffers/small.bin');
+    await spied.upload(local, 'buffers/up.bin');
+    expect(sha256(await readFile(path.join(server.shareDir, LOCATION_DIR, 'buffers', 'up.bin')))).toBe(sha256(content));
+    const get = launched.find((l) => l.some((a) => a.startsWith('get ')));
     const put = launched.find((l) => l.some((a) => a.startsWith('put ')));
-    expect(put).toBeDefined();
-    expect(put!.some((a) => a.startsWith('--send-buffer'))).toBe(false);
+    expect(get).toContain('--send-buffer=262144');
+    expect(put).toContain('--send-buffer=262144');
   });
 
   it('kills smbclient when a reader gives up early', async () => {
