@@ -222,7 +222,8 @@ export type SmbSigningPolicy = 'Required' | 'Relaxed';
 export const SMB_SIGNING_POLICIES: readonly SmbSigningPolicy[] = ['Required', 'Relaxed'];
 
 /**
- * smbclient's transfer buffer (-b). Measured here against a loopback smbd, alternated runs:
+ * smbclient's transfer buffer (-b), for every smbclient the engine starts (scripts/bench's smbclient
+ * stage lines use it too). Measured here against a loopback smbd, alternated runs:
  * - a 512 MiB get to a pipe: 1.54-2.44 s with the default, 1.05-1.11 s with 1 MiB (8 each), and
  *   about 1.06 s with 256 KiB or 4 MiB (3 each);
  * - a 256 MiB put: 1.24-1.49 s with the default or 64 KiB, 0.53-1.02 s with 128 KiB, 0.57-0.61 s
@@ -230,7 +231,7 @@ export const SMB_SIGNING_POLICIES: readonly SmbSigningPolicy[] = ['Required', 'R
  * smbd counted the same 8 MiB read requests with and without it, so the gain lies in how
  * smbclient waits and hands data on; that was not traced. 256 KiB is on the fast side of both.
  */
-const TRANSFER_BUFFER_ARG = '--send-buffer=262144';
+export const SMBCLIENT_TRANSFER_ARGS: readonly string[] = ['--send-buffer=262144'];
 
 /** smb.conf client settings we insist on; smbd negotiates the highest common dialect (SMB3.1.1). */
 export const DEFAULT_CLIENT_OPTIONS: Readonly<Record<string, string>> = {
@@ -407,7 +408,7 @@ export class SmbClientTarget implements StorageTarget {
       // No "Try help" banner: with get to stdout it would end up inside the file.
       '--quiet',
       ...(messagesToStderr ? ['--stderr'] : []),
-      TRANSFER_BUFFER_ARG,
+      ...SMBCLIENT_TRANSFER_ARGS,
       ...this.#userArgs,
       ...Object.entries(this.#clientOptions).map(([key, value]) => `--option=${key}=${value}`),
     ];
