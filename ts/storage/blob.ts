@@ -22,8 +22,8 @@ export const BLOB_UPLOAD_CONCURRENCY = 2;
 /**
  * Each staged block is read from the staging file in pieces of this size. With 1 MiB pieces a
  * 1 GiB backup to Azurite peaked at 175-196 MB RSS (9 runs), with 64 KiB at 171-175 MB (6), in
- * the same time (256 KiB: 176-181 MB). Under the engine's glibc settings these pieces come from malloc's heap,
- * not from mmap; which of them stay held, and where, was not traced.
+ * the same time (256 KiB: 176-181 MB). Under the engine's glibc settings these pieces come from
+ * malloc's heap, not from mmap; which of them stay held, and where, was not traced.
  */
 const BLOB_READ_PIECE = 64 * 1024;
 
