@@ -17,15 +17,12 @@ const info = (id: string, extra: Record<string, unknown> = {}) =>
     ...extra,
   }) as unknown as BackupInfo;
 const listed = (size: number, at = '2026-12-01T10:00:05Z'): RemoteEntry => ({ name: 'BackupInfo.json', isDirectory: false, size, modified: new Date(at) });
+/** What a host reads back after another wrote these entries. */
+const written = (...entries: Parameters<typeof LocationIndex.serialize>[0]) => LocationIndex.parse(LocationIndex.serialize(entries));
 
 describe('LocationIndex', () => {
   it('answers for a folder while its BackupInfo.json is listed with the size and time the entry was made from', () => {
-    const index = LocationIndex.parse(
-      LocationIndex.serialize([
-        { backupId: A, file: listed(1147), info: info(A) },
-        { backupId: B, file: listed(900), info: info(B, { status: 'Failed' }) },
-      ]),
-    );
+    const index = written({ backupId: A, file: listed(1147), info: info(A) }, { backupId: B, file: listed(900), info: info(B, { status: 'Failed' }) });
     expect(index.size).toBe(2);
     expect(index.lookup(A, listed(1147))).toEqual(info(A));
     expect(index.lookup(B, listed(900))?.status).toBe('Failed');
@@ -38,12 +35,10 @@ describe('LocationIndex', () => {
   });
 
   it('refuses an entry that would not pass as the file itself', () => {
-    const index = LocationIndex.parse(
-      LocationIndex.serialize([
-        // Filed under A but naming B, as a hand-edited or mixed-up index could.
-        { backupId: A, file: listed(10), info: info(B) },
-        { backupId: B, file: listed(10), info: info(B, { status: 'Nonsense' }) },
-      ]),
+    const index = written(
+      // Filed under A but naming B, as a hand-edited or mixed-up index could.
+      { backupId: A, file: listed(10), info: info(B) },
+      { backupId: B, file: listed(10), info: info(B, { status: 'Nonsense' }) },
     );
     expect(index.size).toBe(2);
     expect(index.lookup(A, listed(10))).toBeUndefined();
