@@ -1,12 +1,13 @@
 /**
  * One backup at a time across processes (the service, a Start-AzsBackup in a console, a second
- * service instance): a lock file in the state directory created with O_EXCL.
+ * service instance): a lock file in the state directory, created whole and exclusively (tryCreate).
  *
  * A process killed mid-backup leaves the file behind. Recovering it is where the races are: two
  * processes may both judge the same lock stale, and a naive "delete, then create" lets the slower
  * one delete the fresh lock the faster one just made, so both would back up. Recovery therefore
- * runs under a short-lived guard file (also O_EXCL) and re-judges the lock under the guard before
- * removing it. Creating a lock never needs the guard: O_EXCL alone decides who wins.
+ * runs under a short-lived guard file (created the same way) and re-judges the lock under the guard
+ * before removing it. Creating a lock never needs the guard: an exclusive create alone decides who
+ * wins.
  *
  * Whether the writer still runs is judged by util/process-identity.ts: the lock records the boot
  * id and the start time of its process, because after a crash and a reboot its bare PID is
@@ -25,6 +26,12 @@ const GUARD_SUFFIX = '.recover';
 /** The guard is held for a few file operations; one this old belongs to a crashed recoverer. */
 const GUARD_STALE_MS = 10_000;
 const MAX_ATTEMPTS = 40;
+/**
+ * Temporary and set-aside files live for a few milliseconds; one older than this was left by a
+ * process killed in between, and is removed by the next holder of the lock.
+ */
+const LEFTOVER_AGE_MS = 60_000;
+const LEFTOVER_TAGS = ['tmp', 'stale'] as const;
 
 export interface BackupLockInfo {
   pid: number;
@@ -59,8 +66,9 @@ export interface BackupLockOptions {
   /** The system as process liveness sees it; tests replace parts of it. */
   probe?: ProcessProbe;
   /**
-   * An unparsable lock younger than this is taken to be one being written right now (O_EXCL
-   * creates the file before its content lands), so it counts as held.
+   * An unparsable lock younger than this is taken to be one being written right now, so it counts
+   * as held. Locks published whole (tryCreate) are never in that state; one written by O_EXCL on a
+   * file system without hard links, or by an older version, can be.
    */
   unreadableGraceMs?: number;
 }
@@ -187,7 +195,41 @@ function busyError(lockFile: string, state: { info: BackupLockInfo | null; detai
   });
 }
 
+/**
+ * Creates `file` with `content` unless it exists. The content is written to a private temporary
+ * file first and published with link(), which fails with EEXIST like O_EXCL does, so the file
+ * appears complete or not at all. With open('wx') and a write, a process killed between the two
+ * left an empty lock that every other process had to take for one being written right now.
+ */
 async function tryCreate(file: string, content: string): Promise<boolean> {
+  const temp = `${file}.${LEFTOVER_TAGS[0]}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await writeDurably(temp, content);
+  try {
+    await fs.link(temp, file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A file system without hard links (FAT, some network mounts): fall back to O_EXCL, whose
+    // half-written window the unreadable-lock grace covers.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EOPNOTSUPP') return createInPlace(file, content);
+    throw err;
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+}
+
+async function writeDurably(file: string, content: string): Promise<void> {
+  const handle = await fs.open(file, 'wx', 0o600);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function createInPlace(file: string, content: string): Promise<boolean> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, 'wx', 0o600);
@@ -205,6 +247,16 @@ async function tryCreate(file: string, content: string): Promise<boolean> {
     throw err;
   }
   return true;
+}
+
+async function sweepLeftovers(stateDir: string): Promise<void> {
+  const pattern = new RegExp(`^${BACKUP_LOCK_FILE.replace('.', '\\.')}(\\${GUARD_SUFFIX})?\\.(${LEFTOVER_TAGS.join('|')})-`);
+  const names = await fs.readdir(stateDir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => pattern.test(n))) {
+    const file = path.join(stateDir, name);
+    const st = await fs.stat(file).catch(() => null);
+    if (st !== null && Date.now() - st.mtimeMs > LEFTOVER_AGE_MS) await fs.rm(file, { force: true }).catch(() => undefined);
+  }
 }
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -227,7 +279,7 @@ async function acquireGuard(guardFile: string, isProcessAlive: (pid: number) => 
       if (dead || Date.now() - seen.mtimeMs > GUARD_STALE_MS) {
         // A recoverer died inside the guard's few milliseconds. Moving the file aside first means a
         // second process doing the same finds nothing to move instead of deleting a new guard.
-        const aside = `${guardFile}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+        const aside = `${guardFile}.${LEFTOVER_TAGS[1]}-${process.pid}-${randomBytes(4).toString('hex')}`;
         await fs.rename(guardFile, aside).then(
           () => fs.rm(aside, { force: true }),
           () => undefined,
@@ -257,7 +309,7 @@ async function removeStale(
     // Same bytes could still be a brand-new lock mid-write (both empty): judging again by age and
     // liveness tells them apart.
     if (judge(lockFile, current, options).state !== 'stale') return false;
-    const aside = `${lockFile}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const aside = `${lockFile}.${LEFTOVER_TAGS[1]}-${process.pid}-${randomBytes(4).toString('hex')}`;
     await fs.rename(lockFile, aside);
     await fs.rm(aside, { force: true });
     return true;
@@ -303,6 +355,7 @@ export async function acquireBackupLock(
       throw err;
     }
     if (created) {
+      await sweepLeftovers(stateDir);
       let released = false;
       return {
         info,

@@ -210,6 +210,58 @@ describe('acquireBackupLock across processes', () => {
   });
 });
 
+describe('the lock file is never seen half-written', () => {
+  it('shows a watcher only complete locks while another process takes and releases it 300 times', async () => {
+    const dir = await freshStateDir();
+    const taker = `
+      const { acquireBackupLock } = await import(${JSON.stringify(pathToFileURL(bundle).href)});
+      for (let i = 0; i < 300; i++) await (await acquireBackupLock(process.argv[1], { backupId: 'b' + i })).release();`;
+    // The watcher reads synchronously in a tight loop, so it lands inside any window between the
+    // file appearing and its content being written.
+    const watcher = `
+      const { readFileSync, existsSync } = require('node:fs');
+      const [lock, stop] = process.argv.slice(1);
+      let complete = 0; const partial = [];
+      while (!existsSync(stop)) {
+        let text;
+        try { text = readFileSync(lock, 'utf8'); } catch { continue; }
+        try { JSON.parse(text).backupId.length; complete++; } catch { partial.push(text); }
+      }
+      console.log(JSON.stringify({ complete, partial: partial.slice(0, 3), partialCount: partial.length }));`;
+    const stop = `${dir}.stop`;
+    const watch = spawn(process.execPath, ['-e', watcher, backupLockPath(dir), stop], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let report = '';
+    watch.stdout.on('data', (c: Buffer) => (report += c.toString('utf8')));
+    const take = spawn(process.execPath, ['--input-type=module', '-e', taker, dir], { stdio: 'inherit' });
+    expect(await new Promise((r) => take.on('exit', r))).toBe(0);
+    await writeFile(stop, '');
+    await new Promise((r) => watch.on('exit', r));
+    const seen = JSON.parse(report) as { complete: number; partialCount: number; partial: string[] };
+    // The watcher did see locks, so a count of zero partial ones means something.
+    expect(seen.complete).toBeGreaterThan(0);
+    expect(seen, JSON.stringify(seen)).toMatchObject({ partialCount: 0 });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('the next holder removes temporary files a killed process left, and only old ones', async () => {
+    const dir = await freshStateDir();
+    const old = new Date(Date.now() - 5 * 60_000);
+    const leftovers = ['backup.lock.tmp-4242-0a0b0c0d', 'backup.lock.recover.tmp-4242-01020304', 'backup.lock.stale-4242-0e0f1011'];
+    for (const name of leftovers) {
+      await writeFile(path.join(dir, name), '{"pid":');
+      await utimes(path.join(dir, name), old, old);
+    }
+    // One being written right now by another process must survive.
+    await writeFile(path.join(dir, 'backup.lock.tmp-4343-deadbeef'), '{"pid":');
+    await writeFile(path.join(dir, 'backup.lock.notes'), 'not ours to remove');
+    await utimes(path.join(dir, 'backup.lock.notes'), old, old);
+    const lock = await acquireBackupLock(dir, { backupId: 'b' });
+    expect(lock.recovered).toBeNull();
+    expect((await readdir(dir)).sort()).toEqual(['backup.lock', 'backup.lock.notes', 'backup.lock.tmp-4343-deadbeef']);
+    await lock.release();
+  });
+});
+
 describe('lock liveness survives reboots and reused PIDs', () => {
   /** A live process that is not this one and started now (after any lock written before). */
   async function liveChild(): Promise<{ pid: number; stop: () => Promise<void> }> {
