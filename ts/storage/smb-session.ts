@@ -47,6 +47,8 @@ export class SmbSession {
   readonly #nonce = randomBytes(8).toString('hex');
   #sequence = 0;
   #buffer = '';
+  /** How much of #buffer is known not to hold the pending marker's start. */
+  #searched = 0;
   #exit: SmbExit | null = null;
   #pending: { marker: string; resolve: (reply: SessionReply) => void } | null = null;
   #idle: NodeJS.Timeout | null = null;
@@ -113,12 +115,21 @@ export class SmbSession {
   #deliver(): void {
     const pending = this.#pending;
     if (pending === null) return;
-    const at = this.#buffer.indexOf(pending.marker);
-    if (at < 0) return;
+    // From where the last search stopped: a recursive listing arrives in hundreds of pieces, and
+    // searching the whole reply each time was quadratic in its length.
+    const at = this.#buffer.indexOf(pending.marker, this.#searched);
+    if (at < 0) {
+      this.#searched = Math.max(0, this.#buffer.length - pending.marker.length);
+      return;
+    }
     const end = this.#buffer.indexOf('\n', at);
-    if (end < 0) return;
+    if (end < 0) {
+      this.#searched = at;
+      return;
+    }
     const output = this.#buffer.slice(0, at);
     this.#buffer = this.#buffer.slice(end + 1);
+    this.#searched = 0;
     this.#pending = null;
     this.#hold(false);
     this.#idle = setTimeout(() => void this.close(), this.idleMs);
@@ -138,6 +149,7 @@ export class SmbSession {
   #takeAll(): string {
     const all = this.#buffer;
     this.#buffer = '';
+    this.#searched = 0;
     return all;
   }
 

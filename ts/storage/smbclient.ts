@@ -87,17 +87,26 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 // is why every child runs with TZ=UTC.
 const ASCTIME = /([A-Z][a-z]{2}) ([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\d{4,})/;
 
+const WHOLE_ASCTIME = new RegExp(`^${ASCTIME.source}$`);
+
 /** Parses smbclient's asctime-style time stamp as UTC. Returns null when it is not one. */
 export function parseSmbTime(text: string): Date | null {
-  const m = new RegExp(`^${ASCTIME.source}$`).exec(text.trim());
-  if (m === null) return null;
-  const month = MONTHS.indexOf(m[2] ?? '');
-  if (month < 0) return null;
-  return new Date(
-    Date.UTC(Number(m[7]), month, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])),
-  );
+  const m = WHOLE_ASCTIME.exec(text.trim());
+  return m === null ? null : asctimeDate(m, 1);
 }
 
+/**
+ * The date of ASCTIME's groups in a match, from the weekday's group at `at`; null for a month
+ * name that is not one.
+ */
+function asctimeDate(m: RegExpExecArray, at: number): Date | null {
+  const month = MONTHS.indexOf(m[at + 1] ?? '');
+  if (month < 0) return null;
+  const n = (i: number) => Number(m[at + i]);
+  return new Date(Date.UTC(n(6), month, n(2), n(3), n(4), n(5)));
+}
+
+// The time's own groups follow the whole time's, so a listing line is matched once.
 const LS_TAIL = new RegExp(`  (${ASCTIME.source}|unknown time)$`);
 
 /**
@@ -122,7 +131,7 @@ export function parseLsLine(line: string): RemoteEntry | null {
   if (!/^[A-Za-z]*$/.test(attributes)) return null;
   const name = rest.slice(2, attrStart).trimEnd();
   if (name === '') return null;
-  const modified = tail[1] === 'unknown time' ? new Date(0) : parseSmbTime(tail[1] ?? '');
+  const modified = tail[1] === 'unknown time' ? new Date(0) : asctimeDate(tail, 2);
   if (modified === null) return null;
   const isDirectory = attributes.includes('D');
   return { name, isDirectory, size: isDirectory ? 0 : Number(digits), modified };
