@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -150,6 +150,34 @@ describe('retention and pruning', () => {
     const ids = ((await stamp.run(['backup', 'list'])).data as Obj[]).map((x) => x.BackupId);
     expect(ids).toContain(b.BackupId);
     expect(ids).not.toContain(a.BackupId);
+  });
+
+  it("removes upload temporaries a killed process left beside the index and the certificate copies, once they are a day old", async () => {
+    await backupOk(stamp);
+    const masBackup = join(samba.shareDir, 'retention', 'MASBackup');
+    const thumbprint = String(((await stamp.run(['config', 'get'])).data as Obj).EncryptionCertThumbprint);
+    const old = [join(masBackup, '.AzsBackupIndex.json.0123456789ab.azsb-tmp'), join(masBackup, 'certificates', `.${thumbprint}.cer.a1b2c3d4e5f6.azsb-tmp`)];
+    const fresh = join(masBackup, '.AzsBackupIndex.json.ba9876543210.azsb-tmp');
+    const admins = join(masBackup, '.notes.azsb-tmp');
+    for (const file of [...old, fresh, admins]) await writeFile(file, '{"half": ');
+    const threeDaysAgo = new Date(Date.now() - 3 * DAY);
+    for (const file of [...old, admins]) await utimes(file, threeDaysAgo, threeDaysAgo);
+
+    const dry = (await stamp.run(['prune', '--dry-run'])).data as Obj;
+    const expected = ['MASBackup/.AzsBackupIndex.json.0123456789ab.azsb-tmp', `MASBackup/certificates/.${thumbprint}.cer.a1b2c3d4e5f6.azsb-tmp`];
+    expect(dry.PathsToDelete).toEqual(expected);
+    expect(old.every((f) => existsSync(f))).toBe(true);
+
+    const pruned = (await stamp.run(['prune'])).data as Obj;
+    expect(pruned.PathsToDelete).toEqual(expected);
+    expect(old.some((f) => existsSync(f))).toBe(false);
+    // A temporary of an upload that may still run, and a file that is not ours, stay.
+    expect(existsSync(fresh)).toBe(true);
+    expect(existsSync(admins)).toBe(true);
+    expect(await readFile(join(stamp.home, 'logs', 'prune.log'), 'utf8')).toMatch(/TemporaryLeftover/);
+    // The certificate copy itself and the backup were not touched.
+    expect(existsSync(join(masBackup, 'certificates', `${thumbprint}.cer`))).toBe(true);
+    expect(((await stamp.run(['backup', 'list'])).data as Obj[]).length).toBeGreaterThan(0);
   });
 
   it('leaves folders it did not create alone', async () => {

@@ -7,6 +7,7 @@
  */
 import { RETENTION_RANGE } from '../config/types.js';
 import { AzsError, invalidParameter } from '../errors.js';
+import { isTempSiblingName } from '../storage/local.js';
 import type { OperationStatus } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -64,7 +65,21 @@ export interface CertificateDeletion {
   detail: string;
 }
 
-export type PruneSelection = BackupDeletion | CertificateDeletion;
+/**
+ * A file an upload wrote under a temporary name and never renamed: its process died between the
+ * copy and the rename. Only at the top of MASBackup (the location's index) and in its
+ * certificates folder: inside a backup folder, such a file belongs to an incomplete upload, whose
+ * whole folder goes.
+ */
+export interface TemporaryDeletion {
+  kind: 'temporary';
+  /** Share-relative path. */
+  path: string;
+  reason: 'TemporaryLeftover';
+  detail: string;
+}
+
+export type PruneSelection = BackupDeletion | CertificateDeletion | TemporaryDeletion;
 
 export interface BackupRetentionPlan {
   /** Oldest first. */
@@ -230,6 +245,8 @@ export interface PrunePlanInput {
   /** File names in MASBackup/certificates. */
   certificateFiles: string[];
   currentThumbprint: string | null;
+  /** Files at the top of MASBackup and in its certificates folder, by share-relative path. */
+  looseFiles?: Array<{ path: string; modified: string | Date }>;
 }
 
 export interface PrunePlan {
@@ -258,5 +275,22 @@ export function planPrune(input: PrunePlanInput, options: RetentionOptions): Pru
       input.currentThumbprint,
     );
   }
-  return { toDelete: [...backups.toDelete, ...certificates], protectedBackupId: backups.protectedBackupId, notes };
+  const temporaries = selectTemporaryLeftovers(input.looseFiles ?? [], options.now, options.incompleteGraceMs ?? DEFAULT_INCOMPLETE_GRACE_MS);
+  return { toDelete: [...backups.toDelete, ...certificates, ...temporaries], protectedBackupId: backups.protectedBackupId, notes };
+}
+
+/**
+ * Upload temporaries older than the grace an incomplete upload gets: a live upload renames its
+ * file within minutes, and one from another host may still be running, so younger ones stay.
+ */
+export function selectTemporaryLeftovers(files: Array<{ path: string; modified: string | Date }>, now: Date, graceMs = DEFAULT_INCOMPLETE_GRACE_MS): TemporaryDeletion[] {
+  const out: TemporaryDeletion[] = [];
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    const name = file.path.slice(file.path.lastIndexOf('/') + 1);
+    if (!isTempSiblingName(name)) continue;
+    const age = now.getTime() - toTime(file.modified);
+    if (!(age > graceMs)) continue;
+    out.push({ kind: 'temporary', path: file.path, reason: 'TemporaryLeftover', detail: `an upload's temporary file left ${days(age)} ago, never renamed into place` });
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 import { AzsError } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
 import type { BackupConfiguration } from '../config/types.js';
-import { backupFile, backupFolder, CERTIFICATES_DIR, INFO_FILE } from '../catalog/layout.js';
+import { backupFile, backupFolder, CERTIFICATES_DIR, INFO_FILE, ROOT } from '../catalog/layout.js';
 import { planPrune, type PrunePlan, type ShareBackupEntry } from '../catalog/retention.js';
 import { checkShareClock } from '../catalog/clock-check.js';
 import type { StorageTarget } from '../storage/target.js';
@@ -12,7 +12,8 @@ import { scanShare } from './backups.js';
 import { openConfiguredTarget } from './share.js';
 
 function pathOf(item: PrunePlan['toDelete'][number]): string {
-  return item.kind === 'backup' ? backupFolder(item.folderName) : `${CERTIFICATES_DIR}/${item.fileName}`;
+  if (item.kind === 'backup') return backupFolder(item.folderName);
+  return item.kind === 'certificate' ? `${CERTIFICATES_DIR}/${item.fileName}` : item.path;
 }
 
 async function plan(ctx: EngineContext, config: BackupConfiguration, target: StorageTarget, dryRun: boolean): Promise<PrunePlan> {
@@ -39,24 +40,31 @@ async function plan(ctx: EngineContext, config: BackupConfiguration, target: Sto
     ...(s.info ? { certificateThumbprints: s.info.encryption.certificateThumbprints } : {}),
     ...(s.info?.sequence !== undefined ? { sequence: s.info.sequence } : {}),
   }));
-  const certificateFiles = (await target.list(CERTIFICATES_DIR)).filter((e) => !e.isDirectory && e.name.toLowerCase().endsWith('.cer')).map((e) => e.name);
+  const certificateEntries = await target.list(CERTIFICATES_DIR);
+  const certificateFiles = certificateEntries.filter((e) => !e.isDirectory && e.name.toLowerCase().endsWith('.cer')).map((e) => e.name);
+  const looseFiles = [
+    ...(await target.list(ROOT)).filter((e) => !e.isDirectory).map((e) => ({ path: `${ROOT}/${e.name}`, modified: e.modified })),
+    ...certificateEntries.filter((e) => !e.isDirectory).map((e) => ({ path: `${CERTIFICATES_DIR}/${e.name}`, modified: e.modified })),
+  ];
   const lock = await inspectBackupLock(ctx.home);
   const current = config.encryption.mode === 'certificate' ? (config.encryption.certificates[0]?.thumbprint ?? null) : null;
   return planPrune(
-    { backups, certificateFiles, currentThumbprint: current },
+    { backups, certificateFiles, currentThumbprint: current, looseFiles },
     { retentionDays: config.backupRetentionPeriodInDays, now: ctx.now(), runningBackupId: lock.state === 'held' ? (lock.info?.backupId ?? null) : null },
   );
 }
 
 /**
  * Deletes what retention says must go: expired backups (never the newest good one), incomplete
- * uploads, certificate copies no backup needs. Age-based deletion is refused when the share's
- * clock disagrees with ours by more than five minutes: a wrong clock must not erase backups.
- * A dry run lists exactly what the real run would delete.
+ * uploads, certificate copies no backup needs, and upload temporaries a killed process left
+ * beside the location's index or the certificate copies. Age-based deletion is refused when the
+ * share's clock disagrees with ours by more than five minutes: a wrong clock must not erase
+ * backups. A dry run lists exactly what the real run would delete.
  */
 export async function pruneWith(ctx: EngineContext, config: BackupConfiguration, target: StorageTarget, dryRun: boolean): Promise<string[]> {
   const selection = await plan(ctx, config, target, dryRun);
-  if (selection.toDelete.some((d) => d.kind === 'backup')) await checkShareClock(target, ctx.now);
+  // Temporaries are judged by age too: a share clock a day behind would make a live upload's look old.
+  if (selection.toDelete.some((d) => d.kind !== 'certificate')) await checkShareClock(target, ctx.now);
   const paths = selection.toDelete.map(pathOf);
   if (dryRun) return paths;
   for (const item of selection.toDelete) {

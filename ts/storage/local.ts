@@ -23,6 +23,11 @@ export function tempSiblingName(name: string): string {
   return `.${name}.${randomBytes(6).toString('hex')}.azsb-tmp`;
 }
 
+const TEMP_SIBLING = /^\..+\.[0-9a-f]{12}\.azsb-tmp$/;
+
+/** Whether a file name is one tempSiblingName makes. */
+export const isTempSiblingName = (name: string): boolean => TEMP_SIBLING.test(name);
+
 /**
  * A backup location on a local disk or a file system mounted by the OS (NFS, CIFS, or a UNC
  * path through the Windows redirector). The location folder itself must exist: creating it

@@ -5,6 +5,7 @@ import {
   planPrune,
   selectBackupsToPrune,
   selectStaleCertificateCopies,
+  selectTemporaryLeftovers,
   type ShareBackupEntry,
 } from '../../../ts/catalog/retention.js';
 import { AzsError } from '../../../ts/errors.js';
@@ -160,6 +161,35 @@ describe('certificate copies', () => {
     );
     expect(plan.toDelete).toEqual([]);
     expect(plan.notes.join(' ')).toMatch(/Kept all certificate copies/);
+  });
+});
+
+describe('upload temporaries left by a killed process', () => {
+  const ago = (days: number) => new Date(NOW.getTime() - days * DAY);
+  it('selects only names our uploads make, and only once older than the grace', () => {
+    const files = [
+      { path: 'MASBackup/.AzsBackupIndex.json.0123456789ab.azsb-tmp', modified: ago(3) },
+      { path: `MASBackup/certificates/.${CERT_A}.cer.a1b2c3d4e5f6.azsb-tmp`, modified: ago(1.5) },
+      // Another host's index upload may be running right now.
+      { path: 'MASBackup/.AzsBackupIndex.json.ba9876543210.azsb-tmp', modified: ago(0.5) },
+      // Not names tempSiblingName makes: an admin's files.
+      { path: 'MASBackup/.notes.azsb-tmp', modified: ago(30) },
+      { path: 'MASBackup/AzsBackupIndex.json', modified: ago(30) },
+      { path: 'MASBackup/.AzsBackupIndex.json.0123456789AB.azsb-tmp', modified: ago(30) },
+    ];
+    expect(selectTemporaryLeftovers(files, NOW).map((t) => t.path)).toEqual([
+      'MASBackup/.AzsBackupIndex.json.0123456789ab.azsb-tmp',
+      `MASBackup/certificates/.${CERT_A}.cer.a1b2c3d4e5f6.azsb-tmp`,
+    ]);
+    expect(selectTemporaryLeftovers(files, NOW, 2 * DAY).map((t) => t.path)).toEqual(['MASBackup/.AzsBackupIndex.json.0123456789ab.azsb-tmp']);
+  });
+
+  it('planPrune lists them after the backups and certificate copies, with a reason for the log', () => {
+    const plan = planPrune(
+      { backups: [], certificateFiles: [], currentThumbprint: null, looseFiles: [{ path: 'MASBackup/.AzsBackupIndex.json.0123456789ab.azsb-tmp', modified: ago(2) }] },
+      { retentionDays: 7, now: NOW },
+    );
+    expect(plan.toDelete).toEqual([expect.objectContaining({ kind: 'temporary', reason: 'TemporaryLeftover', path: 'MASBackup/.AzsBackupIndex.json.0123456789ab.azsb-tmp' })]);
   });
 });
 
