@@ -1345,6 +1345,56 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
             ($saidAgain | Out-String) | Should -Not -BeLike '*nothing would be deleted*'
         }
 
+        It 'completes the engine''s Backup objects in place, giving the objects it builds for any other shape' {
+            $null = Set-TestConfiguration
+            if (-not (Get-AzsBackupRole -Name 'KeyVault' -ErrorAction SilentlyContinue)) {
+                $null = Add-AzsBackupRole -Name 'KeyVault' -Path (New-RoleData -Name 'KeyVault')
+            }
+            $null = Start-AzsBackup
+            $module = Get-Module -Name AzsBackup
+            $engineList = { function Read-EngineList { [CmdletBinding()] param() Invoke-AzsBackupEngine -Caller $PSCmdlet -ArgumentList 'backup', 'list' -Activity 'List backups' }; Read-EngineList }
+            # The engine's data as Get-AzsBackup receives it: one array, not enumerated.
+            $asParsed = & $module $engineList
+            $asParsed.Count | Should -BeGreaterThan 0
+            # The same data with BackupId moved first: no longer the engine's shape, so rebuilt.
+            $reordered = foreach ($backup in (& $module $engineList)) {
+                $shape = [ordered]@{ BackupId = $backup.BackupId }
+                foreach ($property in $backup.PSObject.Properties) {
+                    if ($property.Name -ne 'BackupId') { $shape[$property.Name] = $property.Value }
+                }
+                [pscustomobject]$shape
+            }
+            $convert = { param($Data) ConvertTo-AzsBackupObject -InputObject $Data }
+            $inPlace = @(& $module $convert $asParsed)
+            $rebuilt = @(& $module $convert @($reordered))
+            # In place: the parsed object itself now carries the finished Tag table.
+            $asParsed[0].Tag | Should -BeOfType [hashtable]
+            $reordered[0].Tag | Should -Not -BeOfType [hashtable]
+
+            $describe = {
+                param($Backup)
+                $lines = [System.Collections.Generic.List[string]]::new()
+                $lines.Add(($Backup.PSObject.TypeNames -join '|'))
+                foreach ($property in $Backup.PSObject.Properties) {
+                    $value = $property.Value
+                    $text = if ($value -is [datetime]) { '{0:o} {1}' -f $value, $value.Kind }
+                    elseif ($value -is [hashtable]) { 'table of {0}' -f $value.Count }
+                    elseif ($property.Name -eq 'RoleStatus') { ($value | ForEach-Object -Process { '{0} [{1}] {2}' -f "$_", ($_.PSObject.TypeNames -join '|'), (($_.PSObject.Properties | ForEach-Object -Process { '{0}={1}' -f $_.Name, $_.Value }) -join ';') }) -join ', ' }
+                    else { [string]$value }
+                    $type = if ($null -eq $value) { 'null' } else { $value.GetType().FullName }
+                    $lines.Add(('{0} {1} {2}' -f $property.Name, $type, $text))
+                }
+                $lines -join "`n"
+            }
+            $inPlace.Count | Should -Be $rebuilt.Count
+            for ($i = 0; $i -lt $inPlace.Count; $i++) {
+                (& $describe $inPlace[$i]) | Should -BeExactly (& $describe $rebuilt[$i])
+            }
+            ($inPlace[0].PSObject.Properties.Name -join ',') | Should -BeExactly 'Id,Name,Type,Location,Tag,Tags,BackupId,BackupDataVersion,Status,RoleStatus,CreatedDateTime,TimeTakenToCreate,DeploymentId,StampVersion,OemVersion,IsCloudRecoveryReady,EncryptionCertThumbprint,SizeInBytes,SourceSizeInBytes,CompletedDateTime'
+            [object]::ReferenceEquals($inPlace[0].Tag, $inPlace[0].Tags) | Should -BeFalse
+            "$($inPlace[0].RoleStatus[0])" | Should -Be $inPlace[0].RoleStatus[0].RoleName
+        }
+
         It 'documents -Path as a UNC path or a local folder, and a local folder works' {
             $help = (Get-Help -Name Set-AzsBackupConfiguration -Parameter Path | Out-String)
             $help | Should -BeLike '*local or mounted folder*'

@@ -62,14 +62,16 @@ export interface BackupRecord {
 export function toAzureBackup(config: BackupConfiguration, record: BackupRecord): Record<string, unknown> {
   const info = record.info;
   const location = info?.location ?? config.location;
+  // In the order of the module's Backup objects: ConvertTo-AzsBackupObject completes an object of
+  // exactly this shape in place instead of rebuilding it.
   return {
     Id: `${locationResourceId({ subscriptionId: config.subscriptionId, location })}/backups/${record.backupId}`,
     Name: `${location}/${record.backupId}`,
-    BackupId: record.backupId,
     Type: `${PROVIDER}/backupLocations/backups`,
     Location: location,
     Tag: {},
     Tags: {},
+    BackupId: record.backupId,
     BackupDataVersion: info?.backupDataVersion ?? null,
     Status: record.status,
     RoleStatus: (info?.roleStatus ?? []).map((r) => ({ RoleName: r.roleName, Status: r.status, Message: r.message ?? null })),
