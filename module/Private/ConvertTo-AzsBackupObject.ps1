@@ -219,19 +219,12 @@ function ConvertTo-AzsBackupObject {
 
             $backups.Add([pscustomobject]$shaped)
         }
-        # Type names written out for every object: each was made or parsed just now, so none has
-        # them yet, and Add-AzsBackupTypeName's checks for duplicates cost up to 30 ms a listing.
-        foreach ($role in $roles) {
-            $names = $role.PSObject.TypeNames
-            $names.Insert(0, 'Microsoft.AzureStack.Management.Backup.Admin.Models.RoleOperationStatus')
-            $names.Insert(0, 'Microsoft.Azure.PowerShell.Cmdlets.BackupAdmin.Models.Api20180901.RoleOperationStatus')
-            $names.Insert(0, 'AzsBackup.RoleOperationStatus')
+        # Type names for every object at once: one call per list, not two per backup.
+        if ($roles.Count -gt 0) {
+            Add-AzsBackupTypeName -New -InputObject $roles.ToArray() -TypeName 'AzsBackup.RoleOperationStatus', 'Microsoft.Azure.PowerShell.Cmdlets.BackupAdmin.Models.Api20180901.RoleOperationStatus', 'Microsoft.AzureStack.Management.Backup.Admin.Models.RoleOperationStatus'
         }
-        foreach ($backup in $backups) {
-            $names = $backup.PSObject.TypeNames
-            $names.Insert(0, 'Microsoft.AzureStack.Management.Backup.Admin.Models.Backup')
-            $names.Insert(0, 'Microsoft.Azure.PowerShell.Cmdlets.BackupAdmin.Models.Api20180901.Backup')
-            $names.Insert(0, 'AzsBackup.Backup')
+        if ($backups.Count -gt 0) {
+            Add-AzsBackupTypeName -New -InputObject $backups.ToArray() -TypeName 'AzsBackup.Backup', 'Microsoft.Azure.PowerShell.Cmdlets.BackupAdmin.Models.Api20180901.Backup', 'Microsoft.AzureStack.Management.Backup.Admin.Models.Backup'
         }
         $backups
     }
