@@ -23,7 +23,8 @@ export const ENGINE_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_
 /**
  * Makes `count` backups of a one-file role on a share folder, timing the first and the last ones,
  * then times `azsbackup backup list` (cold: no local cache, as on a new host; bare: neither a local
- * cache nor the location's index, so every BackupInfo.json is read; warm) and, in one warm pwsh
+ * cache nor the location's index, so every BackupInfo.json is read; warm), `azsbackup --version`
+ * (the engine's start alone, for reference) and, in one warm pwsh
  * session, Get-AzsBackup and Get-AzsBackupStatus. Returns the figures; prints nothing. Throws if
  * the three listings do not list the same backups.
  */
@@ -48,6 +49,7 @@ export function listingLatency({ work, samba, cert, binary, pwsh, manifest, coun
   const listCold = [];
   const listBare = [];
   const listWarm = [];
+  const startOnly = [];
   let listed = 0;
   const index = join(samba.shareDir, folder, 'MASBackup', 'AzsBackupIndex.json');
   const dataOf = (run) => JSON.parse(run.stdout.trim().split('\n').pop()).data;
@@ -62,6 +64,8 @@ export function listingLatency({ work, samba, cert, binary, pwsh, manifest, coun
     listCold.push(cold.seconds);
     const warm = engine(['backup', 'list']);
     listWarm.push(warm.seconds);
+    // What starting the engine costs on the machine as it is now: the floor of every listing.
+    startOnly.push(engine(['--version']).seconds);
     const expected = JSON.stringify(dataOf(bare));
     if (JSON.stringify(dataOf(cold)) !== expected || JSON.stringify(dataOf(warm)) !== expected) throw new Error('backup list: the listings with and without caches differ');
     listed = dataOf(cold).length;
@@ -91,6 +95,7 @@ export function listingLatency({ work, samba, cert, binary, pwsh, manifest, coun
     listCold: median(listCold),
     listBare: median(listBare),
     listWarm: median(listWarm),
+    engineStart: median(startOnly),
     getAzsBackup: median(ps.list),
     getAzsBackupStatus: median(ps.status),
   };

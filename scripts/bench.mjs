@@ -1021,6 +1021,7 @@ async function main() {
       line(`one-file backup, with ${l.count} kept (median of the last 10)`, l.lastBackups, 1);
       line(`azsbackup backup list, ${l.listed} backups, no local cache`, l.listCold, 0.5);
       log(`  ${`  (no local cache and no location index: every BackupInfo.json read)`.padEnd(58)} ${l.listBare.toFixed(2)} s   for reference`);
+      log(`  ${`  (azsbackup --version: the engine's start alone, on the machine as it is now)`.padEnd(58)} ${l.engineStart.toFixed(2)} s   for reference`);
       line(`azsbackup backup list, ${l.listed} backups, cache warm`, l.listWarm, 0.5);
       line(`Get-AzsBackup in a warm pwsh (${l.pwshListed} listed)`, l.getAzsBackup, 0.5);
       line('Get-AzsBackupStatus in a warm pwsh', l.getAzsBackupStatus, 0.5);
