@@ -215,7 +215,8 @@ async function tryCreate(file: string, content: string): Promise<boolean> {
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EOPNOTSUPP') return createInPlace(file, content);
     throw err;
   } finally {
-    await fs.rm(temp, { force: true });
+    // A temporary that cannot be removed now is swept by a later holder (sweepLeftovers).
+    await fs.rm(temp, { force: true }).catch(() => undefined);
   }
 }
 
