@@ -52,7 +52,8 @@ function ConvertTo-AzsBackupObject {
             }
             # The engine's own object, as ConvertFrom-Json made it: the properties are already in
             # this order and of these types, so only Tag, the roles and the times need finishing.
-            if ($item.PSObject.BaseObject -is [System.Management.Automation.PSCustomObject] -and ($item.PSObject.Properties.Name -join ',') -ceq $engineShape) {
+            # One finished before (its first type name is ours) is rebuilt instead, like any other.
+            if ($item.PSObject.BaseObject -is [System.Management.Automation.PSCustomObject] -and $item.PSObject.TypeNames[0] -cne 'AzsBackup.Backup' -and ($item.PSObject.Properties.Name -join ',') -ceq $engineShape) {
                 $rolesInPlace = $true
                 foreach ($roleItem in $item.RoleStatus) {
                     if ($null -eq $roleItem -or $roleItem.PSObject.BaseObject -isnot [System.Management.Automation.PSCustomObject] -or ($roleItem.PSObject.Properties.Name -join ',') -cne $engineRoleShape) {

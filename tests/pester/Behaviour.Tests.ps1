@@ -1390,6 +1390,11 @@ Describe 'AzsBackup behaviour against the engine and a Samba share' {
             for ($i = 0; $i -lt $inPlace.Count; $i++) {
                 (& $describe $inPlace[$i]) | Should -BeExactly (& $describe $rebuilt[$i])
             }
+            # Converting finished objects again rebuilds them, to the same result.
+            $again = @(& $module $convert $inPlace)
+            for ($i = 0; $i -lt $again.Count; $i++) {
+                (& $describe $again[$i]) | Should -BeExactly (& $describe $rebuilt[$i])
+            }
             ($inPlace[0].PSObject.Properties.Name -join ',') | Should -BeExactly 'Id,Name,Type,Location,Tag,Tags,BackupId,BackupDataVersion,Status,RoleStatus,CreatedDateTime,TimeTakenToCreate,DeploymentId,StampVersion,OemVersion,IsCloudRecoveryReady,EncryptionCertThumbprint,SizeInBytes,SourceSizeInBytes,CompletedDateTime'
             [object]::ReferenceEquals($inPlace[0].Tag, $inPlace[0].Tags) | Should -BeFalse
             "$($inPlace[0].RoleStatus[0])" | Should -Be $inPlace[0].RoleStatus[0].RoleName
