@@ -185,11 +185,15 @@ describe('upload temporaries left by a killed process', () => {
   });
 
   it('planPrune lists them after the backups and certificate copies, with a reason for the log', () => {
+    const oldB = backup(10, 'Succeeded', [CERT_B]);
+    const keptA = backup(1, 'Succeeded', [CERT_A]);
+    const temporary = 'MASBackup/.AzsBackupIndex.json.0123456789ab.azsb-tmp';
     const plan = planPrune(
-      { backups: [], certificateFiles: [], currentThumbprint: null, looseFiles: [{ path: 'MASBackup/.AzsBackupIndex.json.0123456789ab.azsb-tmp', modified: ago(2) }] },
+      { backups: [oldB, keptA], certificateFiles: [`${CERT_A}.cer`, `${CERT_B}.cer`], currentThumbprint: CERT_A, looseFiles: [{ path: temporary, modified: ago(2) }] },
       { retentionDays: 7, now: NOW },
     );
-    expect(plan.toDelete).toEqual([expect.objectContaining({ kind: 'temporary', reason: 'TemporaryLeftover', path: 'MASBackup/.AzsBackupIndex.json.0123456789ab.azsb-tmp' })]);
+    expect(plan.toDelete.map((d) => d.kind)).toEqual(['backup', 'certificate', 'temporary']);
+    expect(plan.toDelete[2]).toEqual(expect.objectContaining({ reason: 'TemporaryLeftover', path: temporary }));
   });
 });
 
