@@ -31,7 +31,13 @@ const MAX_ATTEMPTS = 40;
  * process killed in between, and is removed by the next holder of the lock.
  */
 const LEFTOVER_AGE_MS = 60_000;
-const LEFTOVER_TAGS = ['tmp', 'stale'] as const;
+/** What leftovers of the lock and the guard are called: `<file>.tmp-<pid>-<hex>` or `<file>.stale-<pid>-<hex>`. */
+const LEFTOVER = /^backup\.lock(\.recover)?\.(tmp|stale)-/;
+
+/** A private name beside `file`: a temporary being written, or a file set aside to be removed. */
+function besideName(file: string, tag: 'tmp' | 'stale'): string {
+  return `${file}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
 
 export interface BackupLockInfo {
   pid: number;
@@ -202,7 +208,7 @@ function busyError(lockFile: string, state: { info: BackupLockInfo | null; detai
  * left an empty lock that every other process had to take for one being written right now.
  */
 async function tryCreate(file: string, content: string): Promise<boolean> {
-  const temp = `${file}.${LEFTOVER_TAGS[0]}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const temp = besideName(file, 'tmp');
   await writeDurably(temp, content);
   try {
     await fs.link(temp, file);
@@ -220,24 +226,9 @@ async function tryCreate(file: string, content: string): Promise<boolean> {
   }
 }
 
+/** Creates `file` (never an existing one) with `content`, flushed to disk; removes it again if the write fails. */
 async function writeDurably(file: string, content: string): Promise<void> {
   const handle = await fs.open(file, 'wx', 0o600);
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function createInPlace(file: string, content: string): Promise<boolean> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, 'wx', 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
   try {
     await handle.writeFile(content, 'utf8');
     await handle.sync();
@@ -247,13 +238,22 @@ async function createInPlace(file: string, content: string): Promise<boolean> {
     await fs.rm(file, { force: true });
     throw err;
   }
-  return true;
+}
+
+/** O_EXCL in place: the fallback where hard links are not available. */
+async function createInPlace(file: string, content: string): Promise<boolean> {
+  try {
+    await writeDurably(file, content);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
 }
 
 async function sweepLeftovers(stateDir: string): Promise<void> {
-  const pattern = new RegExp(`^${BACKUP_LOCK_FILE.replace('.', '\\.')}(\\${GUARD_SUFFIX})?\\.(${LEFTOVER_TAGS.join('|')})-`);
   const names = await fs.readdir(stateDir).catch(() => [] as string[]);
-  for (const name of names.filter((n) => pattern.test(n))) {
+  for (const name of names.filter((n) => LEFTOVER.test(n))) {
     const file = path.join(stateDir, name);
     const st = await fs.stat(file).catch(() => null);
     if (st !== null && Date.now() - st.mtimeMs > LEFTOVER_AGE_MS) await fs.rm(file, { force: true }).catch(() => undefined);
@@ -280,7 +280,7 @@ async function acquireGuard(guardFile: string, isProcessAlive: (pid: number) => 
       if (dead || Date.now() - seen.mtimeMs > GUARD_STALE_MS) {
         // A recoverer died inside the guard's few milliseconds. Moving the file aside first means a
         // second process doing the same finds nothing to move instead of deleting a new guard.
-        const aside = `${guardFile}.${LEFTOVER_TAGS[1]}-${process.pid}-${randomBytes(4).toString('hex')}`;
+        const aside = besideName(guardFile, 'stale');
         await fs.rename(guardFile, aside).then(
           () => fs.rm(aside, { force: true }),
           () => undefined,
@@ -310,7 +310,7 @@ async function removeStale(
     // Same bytes could still be a brand-new lock mid-write (both empty): judging again by age and
     // liveness tells them apart.
     if (judge(lockFile, current, options).state !== 'stale') return false;
-    const aside = `${lockFile}.${LEFTOVER_TAGS[1]}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const aside = besideName(lockFile, 'stale');
     await fs.rename(lockFile, aside);
     await fs.rm(aside, { force: true });
     return true;
