@@ -43,6 +43,11 @@ export interface ShareBackup {
  * may lack, or found none.
  */
 export async function scanShare(target: StorageTarget, home?: string, index: 'read' | 'write' | 'none' = 'none'): Promise<ShareBackup[]> {
+  return (await scanLocation(target, home, index)).backups;
+}
+
+/** scanShare, with the entries at the top of MASBackup that its listing showed (for prune). */
+export async function scanLocation(target: StorageTarget, home?: string, index: 'read' | 'write' | 'none' = 'none'): Promise<{ backups: ShareBackup[]; top: RemoteEntry[] }> {
   // Read while the share answers (InfoCache.load never fails: a bad cache is an empty one).
   const cacheLoad = home === undefined ? null : InfoCache.load(statePaths(home).shareIndex, target.description);
   const tree = await listTree(target, ROOT);
@@ -117,7 +122,7 @@ export async function scanShare(target: StorageTarget, home?: string, index: 're
     // A speed-up for other hosts' listings: a share that refuses it has lost nothing.
     if (indexed.length > 0) await target.writeFile(LOCATION_INDEX, LocationIndex.serialize(indexed)).catch(() => undefined);
   }
-  return out;
+  return { backups: out, top };
 }
 
 /**

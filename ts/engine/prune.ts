@@ -8,7 +8,7 @@ import type { StorageTarget } from '../storage/target.js';
 import { inspectBackupLock } from '../schedule/backup-lock.js';
 import { appendLog } from '../util/log.js';
 import type { EngineContext } from './context.js';
-import { scanShare } from './backups.js';
+import { scanLocation } from './backups.js';
 import { openConfiguredTarget } from './share.js';
 
 function pathOf(item: PrunePlan['toDelete'][number]): string {
@@ -18,7 +18,7 @@ function pathOf(item: PrunePlan['toDelete'][number]): string {
 
 async function plan(ctx: EngineContext, config: BackupConfiguration, target: StorageTarget, dryRun: boolean): Promise<PrunePlan> {
   // A dry run changes nothing on the share, the location's index included.
-  const share = await scanShare(target, ctx.home, dryRun ? 'none' : 'write');
+  const { backups: share, top } = await scanLocation(target, ctx.home, dryRun ? 'none' : 'write');
   const damaged = share.filter((s) => s.unreadable !== null);
   if (damaged.length > 0) {
     const first = damaged[0]!.unreadable!;
@@ -43,7 +43,7 @@ async function plan(ctx: EngineContext, config: BackupConfiguration, target: Sto
   const certificateEntries = await target.list(CERTIFICATES_DIR);
   const certificateFiles = certificateEntries.filter((e) => !e.isDirectory && e.name.toLowerCase().endsWith('.cer')).map((e) => e.name);
   const looseFiles = [
-    ...(await target.list(ROOT)).filter((e) => !e.isDirectory).map((e) => ({ path: `${ROOT}/${e.name}`, modified: e.modified })),
+    ...top.filter((e) => !e.isDirectory).map((e) => ({ path: `${ROOT}/${e.name}`, modified: e.modified })),
     ...certificateEntries.filter((e) => !e.isDirectory).map((e) => ({ path: `${CERTIFICATES_DIR}/${e.name}`, modified: e.modified })),
   ];
   const lock = await inspectBackupLock(ctx.home);
