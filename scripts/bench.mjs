@@ -703,8 +703,8 @@ async function resticRun({ work, data, samba = null, tag = 'local' }) {
  * share with the engine's connection options. No hashing, no encryption, no staging: what
  * moving the bytes costs on this machine. smbclient keeps its default transfer buffer here: the
  * engine's 256 KiB made this put from a pipe slower (the 1 GiB tree, four alternations on
- * 2026-12-03: 7.2-7.9 s against 4.1-6.0 s), though it makes puts of files faster. Backup only (restoring it is the same pipe reversed
- * and nothing checks it).
+ * 2026-12-03: 7.2-7.9 s against 4.1-6.0 s), though it makes puts of files faster. Backup only
+ * (restoring it is the same pipe reversed and nothing checks it).
  */
 async function plainPipelineRun({ work, samba, data, clientOptions }) {
   const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
