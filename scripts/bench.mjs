@@ -254,9 +254,21 @@ function descendants(rootPid) {
  * Spawns a command, polls its process tree, resolves with wall time, exit code, output and
  * per-process peaks. stdin may be a string.
  */
+/**
+ * CPU seconds the whole machine has spent busy so far (/proc/stat: user, nice, system, irq,
+ * softirq, steal): smbd, the kernel's writeback and every other process included. On 2 CPUs a
+ * step whose machine-wide CPU nears twice its wall time is bounded by the machine, not by a
+ * thread of one tool.
+ */
+function machineBusySeconds() {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + (steal ?? 0)) / CLK_TCK;
+}
+
 function measured(file, args, { env, input, cwd, intervalMs = 50 } = {}) {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
+    const busyAtStart = machineBusySeconds();
     const child = spawn(file, args, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     const procs = new Map(); // pid -> {comm, hwm, cpu}
     let stdout = '';
@@ -283,8 +295,9 @@ function measured(file, args, { env, input, cwd, intervalMs = 50 } = {}) {
     child.once('exit', (code, signal) => {
       clearInterval(timer);
       const seconds = (performance.now() - started) / 1000;
-      child.stdout.once('close', () => resolvePromise({ code, signal, seconds, stdout, stderr, procs: [...procs.values()] }));
-      if (child.stdout.closed) resolvePromise({ code, signal, seconds, stdout, stderr, procs: [...procs.values()] });
+      const machine = machineBusySeconds() - busyAtStart;
+      child.stdout.once('close', () => resolvePromise({ code, signal, seconds, machine, stdout, stderr, procs: [...procs.values()] }));
+      if (child.stdout.closed) resolvePromise({ code, signal, seconds, machine, stdout, stderr, procs: [...procs.values()] });
     });
   });
 }
@@ -649,6 +662,7 @@ async function azsbackupRun({ work, samba, cert, data, tag, volumeSizeMiB, locat
       restoreCpu: cpuOf(restore.procs, isSmb),
     },
     engineCpu: { backup: cpuOf(backup.procs, isEngine), restore: cpuOf(restore.procs, isEngine) },
+    machine: { backup: backup.machine, restore: restore.machine },
     verified,
   };
 }
@@ -692,6 +706,7 @@ async function resticRun({ work, data, samba = null, tag = 'local' }) {
     restoreSeconds: restore.seconds,
     rss: Math.max(pairRss(backup.procs), pairRss(restore.procs)),
     cpu: { backup: cpuOf(backup.procs, all), restore: cpuOf(restore.procs, all) },
+    machine: { backup: backup.machine, restore: restore.machine },
     version: `${version}, repository v${repoVersion}`,
     protection,
     verified,
@@ -974,6 +989,12 @@ async function main() {
     if (resticSmb) log(`  restic over SMB:  ${resticSmb.protection}; data also AES-256 (restic's own encryption)`);
     if (plain) log(`  plain pipeline:   ${plain.protection}; data not encrypted`);
     if (resticLocal) log('  restic local:     no network; data AES-256 (restic)');
+    const busy = (r, step) => {
+      const wall = r[`${step}Seconds`];
+      return `${step} ${r.machine[step].toFixed(1)} s in ${wall.toFixed(1)} s (${((100 * r.machine[step]) / (wall * availableParallelism())).toFixed(0)} %)`;
+    };
+    log(`\nCPU of the whole machine during each step (every process, smbd and the kernel's writeback included; % of ${availableParallelism()} CPUs):`);
+    for (const r of [azsb, resticSmb].filter(Boolean)) log(`  ${r.tool.padEnd(32)} ${busy(r, 'backup')}, ${busy(r, 'restore')}`);
 
     // --- many small files ----------------------------------------------------------------------
     let small = null;
