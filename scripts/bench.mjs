@@ -251,10 +251,6 @@ function descendants(rootPid) {
 }
 
 /**
- * Spawns a command, polls its process tree, resolves with wall time, exit code, output and
- * per-process peaks. stdin may be a string.
- */
-/**
  * CPU seconds the whole machine has spent busy so far (/proc/stat: user, nice, system, irq,
  * softirq, steal): smbd, the kernel's writeback and every other process included. On 2 CPUs a
  * step whose machine-wide CPU nears twice its wall time is bounded by the machine, not by a
@@ -265,6 +261,10 @@ function machineBusySeconds() {
   return (user + nice + system + irq + softirq + (steal ?? 0)) / CLK_TCK;
 }
 
+/**
+ * Spawns a command, polls its process tree, resolves with wall time, exit code, output,
+ * per-process peaks and the whole machine's CPU over the run. stdin may be a string.
+ */
 function measured(file, args, { env, input, cwd, intervalMs = 50 } = {}) {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
