@@ -31,11 +31,13 @@ const MAX_ATTEMPTS = 40;
  * process killed in between, and is removed by the next holder of the lock.
  */
 const LEFTOVER_AGE_MS = 60_000;
+const BESIDE_TAGS = ['tmp', 'stale'] as const;
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** What leftovers of the lock and the guard are called: `<file>.tmp-<pid>-<hex>` or `<file>.stale-<pid>-<hex>`. */
-const LEFTOVER = /^backup\.lock(\.recover)?\.(tmp|stale)-/;
+const LEFTOVER = new RegExp(`^${escapeRegExp(BACKUP_LOCK_FILE)}(${escapeRegExp(GUARD_SUFFIX)})?\\.(${BESIDE_TAGS.join('|')})-`);
 
 /** A private name beside `file`: a temporary being written, or a file set aside to be removed. */
-function besideName(file: string, tag: 'tmp' | 'stale'): string {
+function besideName(file: string, tag: (typeof BESIDE_TAGS)[number]): string {
   return `${file}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
