@@ -374,6 +374,51 @@ describe('SmbClientTarget against a real smbd', () => {
     expect(() => process.kill(pids[0] as number, 0)).toThrow();
   });
 
+  it('copies a file whole to a local path with smbclient writing it, in a process of its own', async () => {
+    const launched: string[][] = [];
+    const spied = smbTarget(server, LOCATION_DIR, {
+      spawn: (req) => {
+        launched.push([...req.args, ...req.input.split('\n')]);
+        return nodeSmbSpawn(req);
+      },
+    });
+    const content = randomBytes(9 * MiB + 3);
+    await mkdir(path.join(server.shareDir, LOCATION_DIR, 'copies'), { recursive: true });
+    await writeFile(path.join(server.shareDir, LOCATION_DIR, 'copies', 'vol;1 a.azsb'), content);
+    const local = path.join(scratch, 'copy 1;a.azsb');
+    // A listing first opens the shared session; the copy must not run inside it.
+    await spied.list('copies');
+    await spied.download!('copies/vol;1 a.azsb', local);
+    expect(sha256(await readFile(local))).toBe(sha256(content));
+    expect(launched).toHaveLength(2);
+    expect(launched[1]).toContain(`get "\\${LOCATION_DIR}\\copies\\vol;1 a.azsb" "${local}"`);
+
+    const missing = await expectAzsError(spied.download!('copies/no such volume.azsb', path.join(scratch, 'missing.azsb')), 'SharePathFault', server.password);
+    expect(missing.message).toContain('no such volume.azsb');
+  });
+
+  it('stops a copy and its smbclient when the copy is aborted', async () => {
+    const pids: number[] = [];
+    const spied = smbTarget(server, LOCATION_DIR, {
+      spawn: (req) => {
+        const child = nodeSmbSpawn(req);
+        if (child.pid !== undefined) pids.push(child.pid);
+        return child;
+      },
+    });
+    await mkdir(path.join(server.shareDir, LOCATION_DIR, 'copies'), { recursive: true });
+    await writeFile(path.join(server.shareDir, LOCATION_DIR, 'copies', 'large.azsb'), randomBytes(64 * MiB));
+    const stop = new AbortController();
+    const copying = spied.download!('copies/large.azsb', path.join(scratch, 'aborted.azsb'), stop.signal);
+    stop.abort();
+    await expect(copying).rejects.toThrow();
+    expect(pids).toHaveLength(1);
+    expect(() => process.kill(pids[0] as number, 0)).toThrow();
+    // An abort before the start starts nothing.
+    await expect(spied.download!('copies/large.azsb', path.join(scratch, 'aborted.azsb'), stop.signal)).rejects.toThrow();
+    expect(pids).toHaveLength(1);
+  });
+
   it('keeps the password out of argv and the environment of smbclient', async () => {
     const seen: { cmdline: string; environ: string; secret: string }[] = [];
     const spawnSpy: SmbSpawn = (req) => {

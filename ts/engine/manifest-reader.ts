@@ -169,9 +169,10 @@ class SpoolWriter {
 }
 
 /**
- * A new folder in the staging cache for one restore's or verification's manifest spool. Spools
- * that dead processes left there are removed first (quietly: they hold no data, only the file
- * lists of a manifest).
+ * A new folder in the staging cache for one restore's or verification's manifest spool, which
+ * also takes the volumes copied ahead (engine/volume-prefetch.ts). Spools that dead processes
+ * left there are removed first (quietly: they hold no plaintext data, only the file lists of a
+ * manifest and still-encrypted volumes).
  */
 export async function manifestSpool(home: string, config: Pick<BackupConfiguration, 'stagingPath'>, backupId: string): Promise<string> {
   const root = config.stagingPath ?? statePaths(home).staging;

@@ -67,6 +67,19 @@ export async function checkRestoreSpace(destinations: RoleDestination[]): Promis
   }
 }
 
+/**
+ * What the restore will write on the file system that holds `path` (the spool): the sizes of the
+ * roles that land there. Space the spool may use for anything else has to leave this free.
+ */
+export async function bytesRestoredBeside(path: string, destinations: RoleDestination[]): Promise<number> {
+  const dev = (await stat(path)).dev;
+  let bytes = 0;
+  for (const d of destinations) {
+    if ((await existingFolder(dirname(d.final))).dev === dev) bytes += d.size.bytes;
+  }
+  return bytes;
+}
+
 /** The same refusal when the space ran out while writing (someone else filled the volume meanwhile). */
 export function ranOutOfSpace(role: string, final: string, cause: unknown): AzsError {
   const where = dirname(final);

@@ -15,8 +15,9 @@ import { identitiesFor, type KeyMaterial } from './identities.js';
 import { EMPTY_ROLE, ExpectedFiles, manifestSpool, readManifest } from './manifest-reader.js';
 import { openConfiguredTarget } from './share.js';
 import { ProgressMeter } from './progress-meter.js';
-import { checkRestoreSpace, ranOutOfSpace } from './restore-space.js';
+import { bytesRestoredBeside, checkRestoreSpace, ranOutOfSpace } from './restore-space.js';
 import { readRoleArchive } from './volume-reader.js';
+import { planPrefetch } from './volume-prefetch.js';
 
 export interface RestoreRequest extends KeyMaterial {
   name: string;
@@ -93,7 +94,10 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
 
     const finals = chosen.map((role) => restoreTarget(role, config.roles, request.destination));
     const sizes = chosen.map((role) => manifest.sizes.get(role.name) ?? EMPTY_ROLE);
-    await checkRestoreSpace(chosen.map((role, i) => ({ role: role.name, final: finals[i]!, size: sizes[i]! })));
+    const destinations = chosen.map((role, i) => ({ role: role.name, final: finals[i]!, size: sizes[i]! }));
+    await checkRestoreSpace(destinations);
+    const largestVolume = Math.max(0, ...chosen.flatMap((role) => role.volumes.map((v) => v.size)));
+    const prefetch = await planPrefetch(spool, largestVolume, await bytesRestoredBeside(spool, destinations));
     const suffix = randomBytes(4).toString('hex');
     const progress = new ProgressMeter(ctx.reporter, 'Restore', sizes.reduce((sum, size) => sum + size.dataBytes, 0));
     meter = progress;
@@ -116,7 +120,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
       };
       let problems: string[];
       try {
-        await pipeline(readRoleArchive(target, info.backupId, role.volumes, identities), createDecompressStream(), async (source) =>
+        await pipeline(readRoleArchive(target, info.backupId, role.volumes, identities, prefetch), createDecompressStream(), async (source) =>
           extractTar(source, temp, { collect: false, onFile: (f) => restored(f.path, f.size, f.sha256) }),
         );
         problems = expected.unmatched();

@@ -11,6 +11,7 @@ import { identitiesFor, type KeyMaterial } from './identities.js';
 import { ExpectedFiles, manifestSpool, readManifest } from './manifest-reader.js';
 import { openConfiguredTarget } from './share.js';
 import { openVolume, readRoleArchive } from './volume-reader.js';
+import { planPrefetch } from './volume-prefetch.js';
 
 /**
  * Checks a backup without restoring it. Without a key: every volume's size and SHA-256 against
@@ -60,7 +61,9 @@ export async function verifyBackup(ctx: EngineContext, name: string, keys: KeyMa
       let listed: { bytes: number };
       let problems: string[];
       try {
-        listed = await pipeline(readRoleArchive(target, backupId, role.volumes, identities), createDecompressStream(), async (source) =>
+        // A verification writes nothing else locally, so the copies need no space kept for it.
+        const prefetch = await planPrefetch(spool, Math.max(0, ...role.volumes.map((v) => v.size)), 0);
+        listed = await pipeline(readRoleArchive(target, backupId, role.volumes, identities, prefetch), createDecompressStream(), async (source) =>
           // With a manifest, the bytes are those of the files it settles; the reader then keeps
           // nothing per file, so memory does not grow with the file count.
           listTar(source, { collect: false, exactCounts: expected.spoolPath === null, onFile: (f) => expected.mark(f.path, f.size, f.sha256) }),

@@ -682,6 +682,30 @@ export class SmbClientTarget implements StorageTarget {
     return counter;
   }
 
+  async download(relPath: string, localFile: string, signal?: AbortSignal): Promise<void> {
+    checkLocalPath(localFile);
+    signal?.throwIfAborted();
+    const op = `reading '${relPath}'`;
+    // A process of its own, never the shared session: a download takes as long as the file
+    // needs, and other operations must not queue behind it.
+    const child = this.#start([`get ${quote(this.#remote(relPath))} ${quote(localFile)}`], false);
+    const stop = () => child.kill();
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      const [stdout, stderr, exit] = await Promise.all([collect(child.stdout), collect(child.stderr), child.exited]);
+      signal?.throwIfAborted();
+      this.#check({ stdout, stderr, exit }, op);
+      // smbclient announces the size it is about to copy: fewer bytes on disk is a cut transfer.
+      const announced = /getting file .* of size (\d+) as /.exec(`${stderr}\n${stdout}`);
+      const size = (await stat(localFile)).size;
+      if (announced !== null && Number(announced[1]) !== size) {
+        throw this.#error('ShareGeneralFault', op, undefined, `received ${size} of ${announced[1]} bytes`);
+      }
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
+  }
+
   async readFile(relPath: string): Promise<Buffer> {
     const chunks: Buffer[] = [];
     for await (const chunk of await this.openRead(relPath)) chunks.push(chunk as Buffer);

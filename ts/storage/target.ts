@@ -40,6 +40,13 @@ export interface StorageTarget {
   list(relPath: string): Promise<RemoteEntry[]>;
   /** Streams a file's content. */
   openRead(relPath: string): Promise<Readable>;
+  /**
+   * Optional: copies a file whole to a local path by other means than this process's thread (a
+   * program of the operating system's SMB client writes it itself). Resolves once the local copy
+   * is complete; rejects on any failure, or when the signal aborts it, leaving whatever was
+   * written for the caller to remove.
+   */
+  download?(relPath: string, localFile: string, signal?: AbortSignal): Promise<void>;
   /** Reads a small file whole (metadata, probes). */
   readFile(relPath: string): Promise<Buffer>;
   /** Writes a small file whole, atomically where the target allows (metadata, probes). */
