@@ -20,7 +20,8 @@ function mismatch(file: string, what: string): AzsError {
 const LOCAL_READ_BYTES = 256 * 1024;
 
 /**
- * One volume from the share, or from its local copy (the same bytes, checked the same way). Without identities: its size and SHA-256 checked against
+ * One volume from the share, or from its local copy (the same bytes, checked the same way).
+ * Without identities: its size and SHA-256 checked against
  * BackupInfo.json as it streams by (the keyless check). With them: decrypted, every chunk
  * authenticated; the SHA-256 is then skipped, because GCM already rejects any changed,
  * missing or added byte and the authenticated header names the backup, role and index, so
@@ -73,6 +74,7 @@ export function readRoleArchive(target: StorageTarget, backupId: string, volumes
   const archive = Readable.from(
     (async function* () {
       // The first volume streams at once: waiting for a copy of it would only delay the start.
+      // Opening it first also marks it as being read, so fill() copies only the ones after it.
       let next = open(0);
       copies?.fill();
       const young = new YoungCollector();
