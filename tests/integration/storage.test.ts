@@ -69,6 +69,21 @@ function smbTarget(server: SambaServer, sub: string = LOCATION_DIR, overrides: {
   );
 }
 
+/** A target whose smbclient processes are recorded: each one's argv and stdin lines, and its pid. */
+function spiedTarget(server: SambaServer): { spied: StorageTarget; launched: string[][]; pids: number[] } {
+  const launched: string[][] = [];
+  const pids: number[] = [];
+  const spied = smbTarget(server, LOCATION_DIR, {
+    spawn: (req) => {
+      launched.push([...req.args, ...req.input.split('\n')]);
+      const child = nodeSmbSpawn(req);
+      if (child.pid !== undefined) pids.push(child.pid);
+      return child;
+    },
+  });
+  return { spied, launched, pids };
+}
+
 /** The round trip every server variant must pass. */
 async function roundTrip(server: SambaServer): Promise<void> {
   const root = openStorageTarget({ path: server.uncPath, userName: server.userName, password: server.password, env: { ...process.env, ...server.env } });
@@ -338,13 +353,7 @@ describe('SmbClientTarget against a real smbd', () => {
   });
 
   it('moves files with a 256 KiB smbclient buffer, streamed reads and session writes alike', async () => {
-    const launched: string[][] = [];
-    const spied = smbTarget(server, LOCATION_DIR, {
-      spawn: (req) => {
-        launched.push([...req.args, ...req.input.split('\n')]);
-        return nodeSmbSpawn(req);
-      },
-    });
+    const { spied, launched } = spiedTarget(server);
     const data = await readAll(await spied.openRead('stream/big;file.bin'));
     expect(data.length).toBe(50 * MiB);
     const local = path.join(scratch, 'buffer-upload.bin');
@@ -360,13 +369,7 @@ describe('SmbClientTarget against a real smbd', () => {
   });
 
   it('kills smbclient when a reader gives up early', async () => {
-    const pids: number[] = [];
-    const spawnSpy: SmbSpawn = (req) => {
-      const child = nodeSmbSpawn(req);
-      if (child.pid !== undefined) pids.push(child.pid);
-      return child;
-    };
-    const spied = smbTarget(server, LOCATION_DIR, { spawn: spawnSpy });
+    const { spied, pids } = spiedTarget(server);
     const stream = await spied.openRead('stream/big;file.bin');
     for await (const _chunk of stream) break; // destroys the stream
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -375,13 +378,7 @@ describe('SmbClientTarget against a real smbd', () => {
   });
 
   it('copies a file whole to a local path with smbclient writing it, in a process of its own', async () => {
-    const launched: string[][] = [];
-    const spied = smbTarget(server, LOCATION_DIR, {
-      spawn: (req) => {
-        launched.push([...req.args, ...req.input.split('\n')]);
-        return nodeSmbSpawn(req);
-      },
-    });
+    const { spied, launched } = spiedTarget(server);
     const content = randomBytes(9 * MiB + 3);
     await mkdir(path.join(server.shareDir, LOCATION_DIR, 'copies'), { recursive: true });
     await writeFile(path.join(server.shareDir, LOCATION_DIR, 'copies', 'vol;1 a.azsb'), content);
@@ -398,14 +395,7 @@ describe('SmbClientTarget against a real smbd', () => {
   });
 
   it('stops a copy and its smbclient when the copy is aborted', async () => {
-    const pids: number[] = [];
-    const spied = smbTarget(server, LOCATION_DIR, {
-      spawn: (req) => {
-        const child = nodeSmbSpawn(req);
-        if (child.pid !== undefined) pids.push(child.pid);
-        return child;
-      },
-    });
+    const { spied, pids } = spiedTarget(server);
     await mkdir(path.join(server.shareDir, LOCATION_DIR, 'copies'), { recursive: true });
     await writeFile(path.join(server.shareDir, LOCATION_DIR, 'copies', 'large.azsb'), randomBytes(64 * MiB));
     const stop = new AbortController();
