@@ -119,6 +119,40 @@ describe('backups to a real Samba share (user + password)', () => {
     expect(existsSync(dest) ? readdirSync(dest) : []).toEqual([]);
   });
 
+  it('leaves no spool in the staging cache when a restore finds no such backup, or the key is wrong', async () => {
+    // The restore makes its spool and copies the manifest into it while it looks the backup up.
+    const spools = () => (existsSync(join(stamp.home, 'staging')) ? readdirSync(join(stamp.home, 'staging')).filter((f) => f.startsWith('manifest-')) : []);
+    const dest = join(stamp.work, 'no-spool');
+    const missing = await engine(stamp, ['restore', '6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', '--pfx', stamp.cert.pfxPath, '--destination', dest], { pfxPassword: stamp.cert.pfxPassword });
+    expect(missing.error?.code).toBe('BackupNotFound');
+    expect(spools()).toEqual([]);
+    const wrongPassword = await engine(stamp, ['restore', String(first.BackupId), '--pfx', stamp.cert.pfxPath, '--destination', dest], { pfxPassword: 'wrong' });
+    expect(wrongPassword.error?.code).toBe('DecryptionPasswordWrong');
+    expect(spools()).toEqual([]);
+    // The same restore with the right password goes through, and removes its spool too.
+    const right = await engine(stamp, ['restore', String(first.BackupId), '--pfx', stamp.cert.pfxPath, '--destination', dest], { pfxPassword: stamp.cert.pfxPassword });
+    expect(right.error).toBeNull();
+    expect(treeDigest(join(dest, 'WAS'))).toEqual(treeDigest(stamp.roles.WAS));
+    expect(spools()).toEqual([]);
+  });
+
+  it('detects a tampered manifest (copied ahead into the spool), restores nothing and leaves no spool', async () => {
+    const backupOf = await backup(stamp);
+    const manifest = join(samba.shareDir, 'stamp1', 'MASBackup', String(backupOf.BackupId), 'manifest.azsb');
+    const bytes = await readFile(manifest);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+    await writeFile(manifest, bytes);
+    const dest = join(stamp.work, 'tampered-manifest');
+    const run = await engine(stamp, ['restore', String(backupOf.BackupId), '--pfx', stamp.cert.pfxPath, '--destination', dest], { pfxPassword: stamp.cert.pfxPassword });
+    expect(run.error?.code).toBe('IntegrityFailed');
+    expect(existsSync(dest) ? readdirSync(dest) : []).toEqual([]);
+    expect(readdirSync(join(stamp.home, 'staging')).filter((f) => f.startsWith('manifest-'))).toEqual([]);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+    await writeFile(manifest, bytes);
+    const restored = await engine(stamp, ['restore', String(backupOf.BackupId), '--pfx', stamp.cert.pfxPath, '--destination', dest], { pfxPassword: stamp.cert.pfxPassword });
+    expect(restored.error).toBeNull();
+  });
+
   it('detects a tampered volume and leaves no partly restored tree', async () => {
     const second = await backup(stamp);
     const volume = join(samba.shareDir, 'stamp1', 'MASBackup', String(second.BackupId), 'KeyVault.000.azsb');

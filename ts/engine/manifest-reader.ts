@@ -219,12 +219,14 @@ export async function readManifest(
   identities: Identity[],
   spoolDir: string,
   wantRole: (name: string) => boolean = () => true,
+  localCopy?: string,
 ): Promise<ManifestView> {
   const stream = await openVolume(
     target,
     info.backupId,
     { file: info.manifest.file, role: '', index: 0, size: info.manifest.size, sha256: info.manifest.sha256 },
     null,
+    localCopy,
   );
   const decrypted = pipeline(
     stream,
