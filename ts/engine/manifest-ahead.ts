@@ -56,8 +56,12 @@ export class ManifestAhead {
       }
       const file = join(spool, COPY_NAME);
       try {
-        const copying = download(backupFile(backupId, MANIFEST_FILE), file, this.#abort.signal);
-        launched();
+        let copying: Promise<void>;
+        try {
+          copying = download(backupFile(backupId, MANIFEST_FILE), file, this.#abort.signal);
+        } finally {
+          launched(); // even if download() threw at once: the .pfx waits on this
+        }
         await copying;
         return file;
       } catch {

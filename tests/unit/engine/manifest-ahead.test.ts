@@ -84,6 +84,16 @@ describe('ManifestAhead: the manifest copied into the restore spool while the ba
     expect((await readdir(taken.spool)).filter((f) => f !== '.azsbackup-owner.json')).toEqual([]);
   });
 
+  it('settles launched even when the downloader throws at once, so that nothing waiting on it hangs', async () => {
+    const { target, home, config } = await setUp();
+    (target as { download?: unknown }).download = () => {
+      throw new Error('cannot start a copy');
+    };
+    const ahead = ManifestAhead.start(target, home, config, BACKUP_ID);
+    await ahead.launched;
+    expect((await ahead.take(info())).copy).toBeNull();
+  });
+
   it('does not use the copy when the backup names its manifest otherwise, or is another backup', async () => {
     for (const other of [info({ file: 'manifest-2.azsb' }), info({ backupId: '00000000-0000-4000-8000-000000000000' })]) {
       const { target, home, config } = await setUp();
