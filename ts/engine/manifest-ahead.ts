@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { backupFile, MANIFEST_FILE } from '../catalog/layout.js';
+import { backupFile, MANIFEST_FILE, parseBackupName } from '../catalog/layout.js';
 import type { BackupInfo } from '../catalog/types.js';
 import type { BackupConfiguration } from '../config/types.js';
 import type { StorageTarget } from '../storage/target.js';
@@ -33,7 +33,7 @@ export interface TakenSpool {
 export class ManifestAhead {
   readonly #config: Pick<BackupConfiguration, 'stagingPath'>;
   readonly #home: string;
-  readonly #backupId: string;
+  readonly #backupId: string | null;
   readonly #abort = new AbortController();
   readonly #spool: Promise<string | null>;
   readonly #copy: Promise<string | null>;
@@ -41,16 +41,17 @@ export class ManifestAhead {
   readonly launched: Promise<void>;
   #taken = false;
 
-  private constructor(target: StorageTarget, home: string, config: Pick<BackupConfiguration, 'stagingPath'>, backupId: string) {
+  private constructor(target: StorageTarget, home: string, config: Pick<BackupConfiguration, 'stagingPath'>, backupId: string | null) {
     this.#home = home;
     this.#config = config;
     this.#backupId = backupId;
-    this.#spool = manifestSpool(home, config, backupId).catch(() => null);
+    // A name that is no backup id gets nothing ahead: the restore refuses it when it looks it up.
+    this.#spool = backupId === null ? Promise.resolve(null) : manifestSpool(home, config, backupId).catch(() => null);
     const download = target.download?.bind(target);
     let launched!: () => void;
     this.launched = new Promise<void>((resolve) => (launched = resolve));
     this.#copy = this.#spool.then(async (spool) => {
-      if (spool === null || download === undefined || this.#abort.signal.aborted) {
+      if (spool === null || backupId === null || download === undefined || this.#abort.signal.aborted) {
         launched();
         return null;
       }
@@ -71,9 +72,9 @@ export class ManifestAhead {
     });
   }
 
-  /** Starts the spool and the copy for the backup the restore names. */
-  static start(target: StorageTarget, home: string, config: Pick<BackupConfiguration, 'stagingPath'>, backupId: string): ManifestAhead {
-    return new ManifestAhead(target, home, config, backupId);
+  /** Starts the spool and the copy for the backup the restore names (its -Name, as given). */
+  static start(target: StorageTarget, home: string, config: Pick<BackupConfiguration, 'stagingPath'>, name: string): ManifestAhead {
+    return new ManifestAhead(target, home, config, parseBackupName(name)?.backupId ?? null);
   }
 
   /**

@@ -6,7 +6,6 @@ import { AzsError, invalidParameter, isOutOfSpace } from '../errors.js';
 import { loadConfiguration } from '../config/store.js';
 import { createDecompressStream } from '../archive/zstd-decompress.js';
 import { extractTar } from '../archive/tar-reader.js';
-import { parseBackupName } from '../catalog/layout.js';
 import type { ManifestRole } from '../catalog/manifest.js';
 import type { RoleSource } from '../config/types.js';
 import { validateRoleName } from '../config/validate.js';
@@ -14,7 +13,7 @@ import type { EngineContext } from './context.js';
 import { findBackup } from './backups.js';
 import { identitiesFor, openPfxAhead, type KeyMaterial } from './identities.js';
 import { ManifestAhead } from './manifest-ahead.js';
-import { EMPTY_ROLE, ExpectedFiles, manifestSpool, readManifest } from './manifest-reader.js';
+import { EMPTY_ROLE, ExpectedFiles, readManifest } from './manifest-reader.js';
 import { openConfiguredTarget } from './share.js';
 import { ProgressMeter } from './progress-meter.js';
 import { bytesRestoredBeside, checkRestoreSpace, ranOutOfSpace } from './restore-space.js';
@@ -69,9 +68,8 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
   const target = await openConfiguredTarget(ctx.home, config);
   // While the share is listed: the .pfx opened, and the manifest copied into a spool made for it.
   // Neither reports anything before the backup is found (identitiesFor and take() do).
-  const named = parseBackupName(request.name);
-  const ahead = named === null ? null : ManifestAhead.start(target, ctx.home, config, named.backupId);
-  const pfx = openPfxAhead(request, ahead?.launched);
+  const ahead = ManifestAhead.start(target, ctx.home, config, request.name);
+  const pfx = openPfxAhead(request, ahead.launched);
   const staged: Array<{ role: ManifestRole; temp: string; final: string }> = [];
   let spool: string | null = null;
   let meter: ProgressMeter | null = null;
@@ -88,7 +86,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
     const identities = await identitiesFor(ctx.home, config, info, request, pfx);
     ctx.reporter.progress('Restore', 'Reading the manifest', 0);
     const wanted = (name: string) => !request.roleName || name.toLowerCase() === request.roleName.toLowerCase();
-    const taken = ahead === null ? { spool: await manifestSpool(ctx.home, config, info.backupId), copy: null } : await ahead.take(info);
+    const taken = await ahead.take(info);
     spool = taken.spool;
     const manifest = await readManifest(target, info, identities, spool, wanted, taken.copy ?? undefined);
     // Its lines are in the role spools now; the room goes to the volume copies.
@@ -169,7 +167,7 @@ export async function restoreBackup(ctx: EngineContext, request: RestoreRequest)
     throw err;
   } finally {
     meter?.stop();
-    await ahead?.discard();
+    await ahead.discard();
     if (spool !== null) await rm(spool, { recursive: true, force: true });
     await target.close();
   }
