@@ -25,6 +25,13 @@ async function backup(stamp: Stamp): Promise<Record<string, unknown>> {
   return run.data as Record<string, unknown>;
 }
 
+/** Changes one bit in the middle of a file on the share; the same call again puts it back. */
+async function flipMiddleByte(file: string, mask: number): Promise<void> {
+  const bytes = await readFile(file);
+  bytes[Math.floor(bytes.length / 2)]! ^= mask;
+  await writeFile(file, bytes);
+}
+
 describe('backups to a real Samba share (user + password)', () => {
   let samba: SambaServer;
   let stamp: Stamp & { other: TestCertificate };
@@ -139,16 +146,13 @@ describe('backups to a real Samba share (user + password)', () => {
   it('detects a tampered manifest (copied ahead into the spool), restores nothing and leaves no spool', async () => {
     const backupOf = await backup(stamp);
     const manifest = join(samba.shareDir, 'stamp1', 'MASBackup', String(backupOf.BackupId), 'manifest.azsb');
-    const bytes = await readFile(manifest);
-    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
-    await writeFile(manifest, bytes);
+    await flipMiddleByte(manifest, 0x01);
     const dest = join(stamp.work, 'tampered-manifest');
     const run = await engine(stamp, ['restore', String(backupOf.BackupId), '--pfx', stamp.cert.pfxPath, '--destination', dest], { pfxPassword: stamp.cert.pfxPassword });
     expect(run.error?.code).toBe('IntegrityFailed');
     expect(existsSync(dest) ? readdirSync(dest) : []).toEqual([]);
     expect(readdirSync(join(stamp.home, 'staging')).filter((f) => f.startsWith('manifest-'))).toEqual([]);
-    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
-    await writeFile(manifest, bytes);
+    await flipMiddleByte(manifest, 0x01);
     const restored = await engine(stamp, ['restore', String(backupOf.BackupId), '--pfx', stamp.cert.pfxPath, '--destination', dest], { pfxPassword: stamp.cert.pfxPassword });
     expect(restored.error).toBeNull();
   });
@@ -156,9 +160,7 @@ describe('backups to a real Samba share (user + password)', () => {
   it('detects a tampered volume and leaves no partly restored tree', async () => {
     const second = await backup(stamp);
     const volume = join(samba.shareDir, 'stamp1', 'MASBackup', String(second.BackupId), 'KeyVault.000.azsb');
-    const bytes = await readFile(volume);
-    bytes[Math.floor(bytes.length / 2)]! ^= 0x40;
-    await writeFile(volume, bytes);
+    await flipMiddleByte(volume, 0x40);
     const quick = await engine(stamp, ['backup', 'verify', String(second.BackupId)]);
     expect(quick.error?.code).toBe('IntegrityFailed');
     const dest = join(stamp.work, 'tampered');
